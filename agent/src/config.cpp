@@ -1,0 +1,215 @@
+#include "config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "ferry/capture/pg_capture.hpp"
+
+namespace ferry::agent {
+
+namespace {
+
+using Problems = std::vector<std::string>;
+
+// Replaces ${VAR} from the environment; an unset variable is a problem (it would silently
+// change the meaning of the config).
+std::string substitute_env(const std::string& in, const std::string& key, Problems& problems) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < in.size()) {
+        const auto open = in.find("${", pos);
+        if (open == std::string::npos) {
+            out += in.substr(pos);
+            break;
+        }
+        const auto close = in.find('}', open + 2);
+        if (close == std::string::npos) {
+            problems.push_back(key + ": unterminated ${");
+            return in;
+        }
+        out += in.substr(pos, open - pos);
+        const std::string var = in.substr(open + 2, close - open - 2);
+        const char* value = std::getenv(var.c_str());  // NOLINT(concurrency-mt-unsafe): read before threads start
+        if (value == nullptr) {
+            problems.push_back(key + ": environment variable " + var + " is not set");
+        } else {
+            out += value;
+        }
+        pos = close + 1;
+    }
+    return out;
+}
+
+void check_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed,
+                Problems& problems) {
+    for (const auto& kv : node) {
+        const auto key = kv.first.as<std::string>();
+        if (!allowed.contains(key)) {
+            problems.push_back("unknown key " + (where.empty() ? "" : where + ".") + key);
+        }
+    }
+}
+
+std::string scalar(const YAML::Node& parent, const std::string& key, const std::string& path, bool required,
+                   Problems& problems) {
+    const YAML::Node node = parent[key];
+    if (!node || node.IsNull()) {
+        if (required) {
+            problems.push_back("missing " + path);
+        }
+        return {};
+    }
+    if (!node.IsScalar()) {
+        problems.push_back(path + " must be a single value");
+        return {};
+    }
+    return substitute_env(node.as<std::string>(), path, problems);
+}
+
+std::size_t positive(const YAML::Node& parent, const std::string& key, std::size_t fallback, std::size_t max,
+                     Problems& problems) {
+    const std::string text = scalar(parent, key, key, false, problems);
+    if (text.empty()) {
+        return fallback;
+    }
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+    if (end == text.c_str() || *end != '\0' || v == 0 || v > max) {
+        problems.push_back(key + " must be a whole number from 1 to " + std::to_string(max));
+        return fallback;
+    }
+    return static_cast<std::size_t>(v);
+}
+
+void parse_source(const YAML::Node& root, Config& out, Problems& problems) {
+    const YAML::Node src = root["source"];
+    if (!src || !src.IsMap()) {
+        problems.push_back("missing source (a map with type, url, tables)");
+        return;
+    }
+    check_keys(src, "source", {"type", "url", "tables"}, problems);
+    out.source.type = scalar(src, "type", "source.type", true, problems);
+    out.source.url = scalar(src, "url", "source.url", true, problems);
+    if (!out.source.type.empty() && out.source.type != "postgres") {
+        problems.push_back("source.type '" + out.source.type
+                           + "' is not supported by this build (supported: postgres; mysql is planned)");
+    }
+    if (out.source.type == "postgres" && !out.source.url.empty()) {
+        if (auto err = capture::check_pg_url(out.source.url); !err.empty()) {
+            problems.push_back("source.url is not a valid PostgreSQL connection string: " + err);
+        }
+    }
+    const YAML::Node tables = src["tables"];
+    if (!tables || !tables.IsSequence() || tables.size() == 0) {
+        problems.push_back("missing source.tables (a list of schema.table or schema.*)");
+        return;
+    }
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+        const std::string key = "source.tables[" + std::to_string(i) + "]";
+        if (!tables[i].IsScalar()) {
+            problems.push_back(key + " must be a table name");
+            continue;
+        }
+        const std::string text = substitute_env(tables[i].as<std::string>(), key, problems);
+        auto pattern = parse_table_pattern(text);
+        if (!pattern.ok()) {
+            problems.push_back(key + " '" + text + "': " + pattern.status().message());
+        } else {
+            out.source.tables.push_back(pattern.value());
+        }
+    }
+}
+
+void parse_target(const YAML::Node& root, Config& out, Problems& problems) {
+    const YAML::Node dst = root["target"];
+    if (!dst || !dst.IsMap()) {
+        problems.push_back("missing target (a map with type and url)");
+        return;
+    }
+    check_keys(dst, "target", {"type", "url", "brokers", "topic_prefix"}, problems);
+    out.target.type = scalar(dst, "type", "target.type", true, problems);
+    if (!out.target.type.empty() && out.target.type != "postgres") {
+        problems.push_back("target.type '" + out.target.type
+                           + "' is not supported by this build (supported: postgres; mysql and kafka are planned)");
+        return;
+    }
+    out.target.url = scalar(dst, "url", "target.url", true, problems);
+    if (!out.target.url.empty()) {
+        if (auto err = capture::check_pg_url(out.target.url); !err.empty()) {
+            problems.push_back("target.url is not a valid PostgreSQL connection string: " + err);
+        }
+    }
+    if (dst["brokers"] || dst["topic_prefix"]) {
+        problems.push_back("target.brokers and target.topic_prefix apply to type kafka only");
+    }
+}
+
+Problems parse_root(const YAML::Node& root, Config& out) {
+    Problems problems;
+    if (!root.IsMap()) {
+        return {"the config must be a YAML map (name, source, target, ...)"};
+    }
+    check_keys(root, "", {"name", "source", "target", "snapshot", "state_dir", "snapshot_jobs", "batch_transactions",
+                          "log_level"},
+               problems);
+    out.name = scalar(root, "name", "name", true, problems);
+    if (!out.name.empty() && !std::regex_match(out.name, std::regex("[a-z0-9_]+"))) {
+        problems.push_back("name '" + out.name + "' must match [a-z0-9_]+ (it names the slot and publication)");
+    } else if (out.name.size() > 50) {
+        problems.push_back("name must be at most 50 characters (PostgreSQL slot names are limited to 63)");
+    }
+    parse_source(root, out, problems);
+    parse_target(root, out, problems);
+    const std::string snapshot = scalar(root, "snapshot", "snapshot", false, problems);
+    if (snapshot.empty() || snapshot == "initial") {
+        out.snapshot = SnapshotMode::Initial;
+    } else if (snapshot == "never") {
+        out.snapshot = SnapshotMode::Never;
+    } else if (snapshot == "only") {
+        out.snapshot = SnapshotMode::Only;
+    } else {
+        problems.push_back("snapshot must be initial, never or only (got '" + snapshot + "')");
+    }
+    out.state_dir = scalar(root, "state_dir", "state_dir", false, problems);
+    if (out.state_dir.empty()) {
+        out.state_dir = "./ferry-state/" + out.name;
+    }
+    out.snapshot_jobs = positive(root, "snapshot_jobs", 2, 64, problems);
+    out.batch_transactions = positive(root, "batch_transactions", 1000, 1000000, problems);
+    const std::string level = scalar(root, "log_level", "log_level", false, problems);
+    if (!level.empty()) {
+        static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};
+        if (!kLevels.contains(level)) {
+            problems.push_back("log_level must be one of trace, debug, info, warn, error");
+        }
+        out.log_level = level;
+    }
+    return problems;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_config(const std::string& yaml_text, Config& out) {
+    try {
+        return parse_root(YAML::Load(yaml_text), out);
+    } catch (const YAML::Exception& e) {
+        return {"not valid YAML: " + e.msg + " (line " + std::to_string(e.mark.line + 1) + ")"};
+    }
+}
+
+std::vector<std::string> load_config(const std::string& path, Config& out) {
+    std::ifstream in(path);
+    if (!in) {
+        return {"cannot read config file " + path};
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_config(text.str(), out);
+}
+
+}  // namespace ferry::agent

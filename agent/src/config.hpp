@@ -1,0 +1,42 @@
+// The pipeline configuration file (YAML): parsing, ${VAR} substitution and validation.
+// The contract is in shared/design.md ("Configuration file"); unknown keys are errors.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "ferry/core/names.hpp"
+
+namespace ferry::agent {
+
+enum class SnapshotMode { Initial, Never, Only };
+
+struct Config {
+    std::string name;
+    struct {
+        std::string type;
+        std::string url;
+        std::vector<TablePattern> tables;
+    } source;
+    struct {
+        std::string type;
+        std::string url;
+    } target;
+    SnapshotMode snapshot = SnapshotMode::Initial;
+    std::string state_dir;
+    // Extensions beyond the base contract.
+    std::size_t snapshot_jobs = 2;         // tables copied in parallel
+    std::size_t batch_transactions = 1000;  // most source transactions per target transaction
+    std::string log_level = "info";
+
+    std::string slot_name() const { return "ferry_" + name; }
+    std::string publication_name() const { return "ferry_" + name; }
+};
+
+// Every problem with the file, each naming the key; empty means `out` is valid.
+std::vector<std::string> load_config(const std::string& path, Config& out);
+// Same, from YAML text (tests).
+std::vector<std::string> parse_config(const std::string& yaml_text, Config& out);
+
+}  // namespace ferry::agent

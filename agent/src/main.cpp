@@ -1,0 +1,80 @@
+// The ferry executable: `ferry run`, `ferry status`. Exit status per shared/design.md: 0 success or
+// graceful stop, 2 usage or configuration error, 1 any other fatal error (one line on stderr).
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "config.hpp"
+#include "ferry/core/status.hpp"
+#include "logging.hpp"
+#include "pipeline.hpp"
+#include "signals.hpp"
+#include "status_command.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFatal = 1;
+constexpr int kExitUsage = 2;
+
+int fail(const ferry::Status& st) {
+    spdlog::shutdown();
+    std::fprintf(stderr, "ferry: %s\n", st.message().c_str());
+    return st.code() == ferry::Errc::InvalidConfig ? kExitUsage : kExitFatal;
+}
+
+bool load(const std::string& path, ferry::agent::Config& config) {
+    const auto problems = ferry::agent::load_config(path, config);
+    if (problems.empty()) {
+        return true;
+    }
+    std::string line;
+    for (const auto& p : problems) {
+        line += (line.empty() ? "" : "; ") + p;
+    }
+    std::fprintf(stderr, "ferry: invalid config %s: %s\n", path.c_str(), line.c_str());
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"ferry: change-data-capture replication (PostgreSQL -> PostgreSQL)"};
+    app.set_version_flag("--version", std::string("ferry ") + FERRY_VERSION);
+    app.require_subcommand(1);
+    std::string config_path;
+    bool as_json = false;
+    auto* run = app.add_subcommand("run", "snapshot (per the snapshot mode), then stream until SIGINT/SIGTERM");
+    run->add_option("-c,--config", config_path, "pipeline config file (YAML)")->required();
+    auto* status = app.add_subcommand("status", "phase, durable position, lag and snapshot progress");
+    status->add_option("-c,--config", config_path, "pipeline config file (YAML)")->required();
+    status->add_flag("--json", as_json, "print JSON");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? kExitOk : kExitUsage;
+    }
+    ferry::agent::Config config;
+    if (!load(config_path, config)) {
+        return kExitUsage;
+    }
+    if (status->parsed()) {
+        ferry::agent::setup_logging("error");
+        const ferry::Status st = ferry::agent::print_status(config, as_json);
+        return st.ok() ? kExitOk : fail(st);
+    }
+    ferry::agent::setup_logging(config.log_level);
+    ferry::agent::SignalWatcher signals;  // before any other thread
+    try {
+        const ferry::Status st = ferry::agent::run_pipeline(config, signals.token());
+        if (!st.ok()) {
+            return fail(st);
+        }
+    } catch (const std::exception& e) {
+        return fail(ferry::Status::error(ferry::Errc::Internal, std::string("internal error: ") + e.what()));
+    }
+    spdlog::shutdown();
+    return kExitOk;
+}

@@ -1,0 +1,165 @@
+#include "snapshot_phase.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "logging.hpp"
+#include "snapshot_progress.hpp"
+
+namespace ferry::agent {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct SharedState {
+    const SnapshotPlan& plan;
+    const capture::PgSourceConfig& source;
+    const apply::PgTargetConfig& target;
+    offsets::OffsetStore& store;
+    std::vector<std::unique_ptr<TableCounter>>& counters;
+    std::stop_source failed;  // any worker's error stops the others
+    std::mutex mu;
+    std::size_t next_table = 0;
+    Status first_error;
+
+    void fail(Status st) {
+        std::lock_guard lock(mu);
+        if (first_error.ok()) {
+            first_error = std::move(st);
+        }
+        failed.request_stop();
+    }
+    std::optional<std::size_t> take() {
+        std::lock_guard lock(mu);
+        if (next_table >= plan.tables.size()) {
+            return std::nullopt;
+        }
+        return next_table++;
+    }
+};
+
+Status copy_table(SharedState& s, SnapshotReader& reader, SnapshotLoader& loader, std::size_t index,
+                  std::stop_token stop) {
+    const TableSchema& table = *s.plan.tables[index];
+    TableCounter& counter = *s.counters[index];
+    offsets::TableProgress progress{offsets::TableState::Copying, s.plan.snapshot_position, 0, counter.estimated_rows};
+    if (Status st = s.store.put_table_progress(table.id, progress, false); !st.ok()) {
+        return st;
+    }
+    counter.started = std::chrono::steady_clock::now();
+    counter.state = 1;
+    if (Status st = loader.begin_table(table); !st.ok()) {
+        return st;
+    }
+    auto last_saved = std::chrono::steady_clock::now();
+    Status st = reader.read_table(table, [&](SnapshotChunk&& chunk) -> Status {
+        if (stop.stop_requested() || s.failed.stop_requested()) {
+            return Status::error(Errc::Cancelled, "snapshot stopped");
+        }
+        if (Status w = loader.write(chunk); !w.ok()) {
+            return w;
+        }
+        counter.rows += chunk.rows;
+        if (const auto now = std::chrono::steady_clock::now(); now - last_saved > 2s) {  // for `ferry status`
+            last_saved = now;
+            progress.rows_copied = counter.rows.load();
+            return s.store.put_table_progress(table.id, progress, false);
+        }
+        return {};
+    });
+    if (!st.ok()) {
+        return st;
+    }
+    if (Status f = loader.finish_table(); !f.ok()) {
+        return f;
+    }
+    counter.finished = std::chrono::steady_clock::now();
+    counter.state = 2;
+    progress.state = offsets::TableState::Done;
+    progress.rows_copied = counter.rows.load();
+    // After the target commit: a crash before this write copies the table again, never half of it.
+    return s.store.put_table_progress(table.id, progress, true);
+}
+
+void worker(SharedState& s, std::stop_token stop) {
+    auto reader = capture::open_snapshot_reader(s.source, s.plan.snapshot_name);
+    if (!reader.ok()) {
+        s.fail(reader.status());
+        return;
+    }
+    auto loader = apply::open_snapshot_loader(s.target);
+    if (!loader.ok()) {
+        s.fail(loader.status());
+        return;
+    }
+    while (!stop.stop_requested() && !s.failed.stop_requested()) {
+        const auto index = s.take();
+        if (!index) {
+            return;
+        }
+        if (Status st = copy_table(s, *reader.value(), *loader.value(), *index, stop); !st.ok()) {
+            s.fail(st);
+            return;
+        }
+    }
+}
+
+}  // namespace
+
+Status run_snapshot(const SnapshotPlan& plan, const capture::PgSourceConfig& source, const apply::PgTargetConfig& target,
+                    std::size_t jobs, offsets::OffsetStore& store, capture::PgCatalog& catalog, std::stop_token stop) {
+    auto log = make_logger("snapshot");
+    std::vector<std::unique_ptr<TableCounter>> counters;
+    for (const auto* t : plan.tables) {
+        auto c = std::make_unique<TableCounter>();
+        c->name = display_name(t->id);
+        auto est = catalog.estimate_rows(t->id);
+        if (!est.ok()) {
+            return est.status();
+        }
+        c->estimated_rows = est.value();
+        counters.push_back(std::move(c));
+    }
+    log->info("copying {} tables at {} with {} jobs", plan.tables.size(), format_position(plan.snapshot_position),
+              std::min(jobs, plan.tables.size()));
+    SharedState shared{plan, source, target, store, counters, {}, {}, 0, {}};
+    SnapshotProgress progress(counters, log);
+    const auto started = std::chrono::steady_clock::now();
+    {
+        std::vector<std::jthread> workers;
+        for (std::size_t i = 0; i < std::min(jobs, plan.tables.size()); ++i) {
+            workers.emplace_back([&shared, stop] { worker(shared, stop); });
+        }
+        std::mutex mu;
+        std::condition_variable_any cv;
+        std::size_t finished = 0;
+        while (finished < plan.tables.size() && !shared.failed.stop_requested() && !stop.stop_requested()) {
+            std::unique_lock lock(mu);
+            cv.wait_for(lock, stop, 500ms, [] { return false; });
+            progress.tick(false);
+            finished = static_cast<std::size_t>(std::count_if(counters.begin(), counters.end(),
+                                                              [](const auto& c) { return c->state.load() == 2; }));
+        }
+    }  // joins the workers
+    progress.tick(true);
+    if (!shared.first_error.ok()) {
+        return shared.first_error;
+    }
+    if (stop.stop_requested()) {
+        return Status::error(Errc::Cancelled, "stopped during the snapshot");
+    }
+    std::uint64_t rows = 0;
+    for (const auto& c : counters) {
+        rows += c->rows.load();
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    log->info("snapshot done: {} tables, {} rows in {:.1f}s", plan.tables.size(), rows, secs);
+    return {};
+}
+
+}  // namespace ferry::agent

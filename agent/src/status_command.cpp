@@ -1,0 +1,147 @@
+#include "status_command.hpp"
+
+#include <cstdio>
+#include <map>
+
+#include "ferry/capture/pg_capture.hpp"
+#include "ferry/offsets/offset_store.hpp"
+#include "json.hpp"
+#include "logging.hpp"
+
+namespace ferry::agent {
+
+namespace {
+
+const char* state_name(offsets::TableState s) {
+    switch (s) {
+        case offsets::TableState::Pending: return "pending";
+        case offsets::TableState::Copying: return "copying";
+        case offsets::TableState::Done: return "done";
+    }
+    return "unknown";
+}
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct SourceView {
+    bool reachable = false;
+    std::string error;
+    PgLsn current;
+    capture::SlotInfo slot;
+};
+
+SourceView read_source(const Config& config) {
+    SourceView view;
+    capture::PgSourceConfig source{config.source.url, config.slot_name(), config.publication_name(), {}};
+    auto catalog = capture::PgCatalog::connect(source, make_logger("status"));
+    if (!catalog.ok()) {
+        view.error = catalog.status().message();
+        return view;
+    }
+    auto lsn = catalog.value()->current_wal_lsn();
+    auto slot = catalog.value()->slot_info();
+    if (!lsn.ok() || !slot.ok()) {
+        view.error = !lsn.ok() ? lsn.status().message() : slot.status().message();
+        return view;
+    }
+    view.reachable = true;
+    view.current = lsn.value();
+    view.slot = slot.value();
+    return view;
+}
+
+}  // namespace
+
+Status print_status(const Config& config, bool as_json) {
+    auto opened = offsets::OffsetStore::open(config.state_dir, true);
+    if (!opened.ok()) {
+        return opened.status();
+    }
+    auto& store = *opened.value();
+    auto position = store.load_position();
+    auto progress = store.table_progress();
+    auto values = store.status_values();
+    if (!position.ok() || !progress.ok() || !values.ok()) {
+        return Status::error(Errc::Corruption, "cannot read the state in " + config.state_dir);
+    }
+    const auto& status = values.value();
+    const auto get = [&](const std::string& key) {
+        const auto it = status.find(key);
+        return it == status.end() ? std::string() : it->second;
+    };
+    const SourceView source = read_source(config);
+    const std::string durable = position.value() ? format_position(*position.value()) : "";
+    std::uint64_t lag_bytes = 0;
+    double lag_seconds = 0;
+    std::uint64_t retained_bytes = 0;
+    if (source.reachable && position.value()) {
+        const auto applied = std::get<PgLsn>(*position.value()).value;
+        lag_bytes = source.current.value > applied ? source.current.value - applied : 0;
+        const std::string commit_ms = get("applied_commit_time_ms");
+        if (lag_bytes > 0 && !commit_ms.empty() && commit_ms != "0") {
+            lag_seconds = static_cast<double>(now_ms() - std::stoll(commit_ms)) / 1000.0;
+        }
+        if (source.slot.exists) {
+            retained_bytes = source.current.value - std::min(source.current.value, source.slot.confirmed_flush.value);
+        }
+    }
+    if (as_json) {
+        std::string tables = "[";
+        for (const auto& [id, p] : progress.value()) {
+            tables += (tables.size() > 1 ? "," : "") + JsonObject()
+                                                           .add("table", display_name(id))
+                                                           .add("state", state_name(p.state))
+                                                           .add("rows_copied", p.rows_copied)
+                                                           .add("snapshot_position", format_position(p.snapshot_position))
+                                                           .str();
+        }
+        tables += "]";
+        JsonObject out;
+        out.add("pipeline", config.name).add("phase", get("phase").empty() ? "unknown" : get("phase"));
+        if (durable.empty()) {
+            out.add_null("durable_position");
+        } else {
+            out.add("durable_position", durable);
+        }
+        out.add("source_reachable", source.reachable);
+        if (source.reachable) {
+            out.add("source_position", format_lsn(source.current))
+                .add("lag_bytes", lag_bytes)
+                .add("lag_seconds", lag_seconds)
+                .add("slot_exists", source.slot.exists)
+                .add("slot_retained_wal_bytes", retained_bytes);
+        } else {
+            out.add("source_error", source.error);
+        }
+        if (!get("error").empty()) {
+            out.add("last_error", get("error"));
+        }
+        out.add_raw("tables", tables);
+        std::printf("%s\n", out.str().c_str());
+        return {};
+    }
+    std::printf("pipeline   %s\nphase      %s\n", config.name.c_str(), get("phase").empty() ? "unknown" : get("phase").c_str());
+    std::printf("durable    %s\n", durable.empty() ? "(none yet)" : durable.c_str());
+    if (source.reachable) {
+        std::printf("source     %s\nlag        %llu bytes, %.1f s\nslot       %s, retains %llu bytes of WAL\n",
+                    format_lsn(source.current).c_str(), static_cast<unsigned long long>(lag_bytes), lag_seconds,
+                    source.slot.exists ? config.slot_name().c_str() : "(missing)",
+                    static_cast<unsigned long long>(retained_bytes));
+    } else {
+        std::printf("source     unreachable: %s\n", source.error.c_str());
+    }
+    if (!get("error").empty()) {
+        std::printf("last error %s\n", get("error").c_str());
+    }
+    std::printf("tables\n");
+    for (const auto& [id, p] : progress.value()) {
+        std::printf("  %-40s %-8s %llu rows copied\n", display_name(id).c_str(), state_name(p.state),
+                    static_cast<unsigned long long>(p.rows_copied));
+    }
+    return {};
+}
+
+}  // namespace ferry::agent

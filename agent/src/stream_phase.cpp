@@ -1,0 +1,249 @@
+#include "stream_phase.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
+
+#include "ferry/core/queue.hpp"
+#include "logging.hpp"
+
+namespace ferry::agent {
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kMaxBatchDelay = 1s;               // a target commit at least this often under load
+constexpr auto kStatusInterval = 1s;              // status values for `ferry status`
+constexpr std::size_t kMaxBatchChanges = 200000;  // bounds a target transaction of many small ones
+
+bool before(const SourcePosition& a, const SourcePosition& b) { return std::get<PgLsn>(a) < std::get<PgLsn>(b); }
+
+std::string epoch_ms(std::chrono::system_clock::time_point t) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+// Reads the source on its own thread; the queue bounds how far it runs ahead.
+class CaptureThread {
+public:
+    CaptureThread(ChangeSource& source, BoundedQueue<Event>& queue)
+        : source_(source)
+        , queue_(queue)
+        , thread_([this](std::stop_token st) { run(st); }) {}
+
+    // Non-OK once the thread stopped because of an error.
+    Status error() {
+        std::lock_guard lock(mu_);
+        return error_;
+    }
+    bool has_failed() { return failed_.load(); }
+    void stop() {
+        thread_.request_stop();
+        thread_.join();
+    }
+
+private:
+    void run(std::stop_token st) {
+        while (!st.stop_requested()) {
+            auto ev = source_.next(st);
+            if (!ev.ok()) {
+                return fail(ev.status());
+            }
+            for (;;) {
+                const auto r = queue_.push_for(ev.value(), 100ms, st);
+                if (r != BoundedQueue<Event>::PushResult::TimedOut) {
+                    break;
+                }
+                if (Status s = source_.keep_alive(); !s.ok()) {  // the apply side is slow: stay connected
+                    return fail(s);
+                }
+            }
+        }
+    }
+    void fail(Status st) {
+        if (st.code() == Errc::Cancelled) {
+            return;
+        }
+        std::lock_guard lock(mu_);
+        error_ = std::move(st);
+        failed_ = true;
+    }
+
+    ChangeSource& source_;
+    BoundedQueue<Event>& queue_;
+    std::mutex mu_;
+    Status error_;
+    std::atomic<bool> failed_{false};
+    std::jthread thread_;  // declared last: starts after the members it uses
+};
+
+class Applier {
+public:
+    Applier(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& store, const StreamSettings& settings)
+        : source_(source)
+        , sink_(sink)
+        , store_(store)
+        , settings_(settings)
+        , applied_(settings.applied)
+        , log_(make_logger("apply")) {}
+
+    Status handle(Event& ev);
+    bool in_transaction() const { return in_transaction_; }
+    bool should_flush(bool queue_empty) const {
+        if (in_transaction_ || sink_.pending_transactions() == 0) {
+            return false;
+        }
+        return queue_empty || sink_.pending_transactions() >= settings_.batch_transactions
+               || batch_changes_ >= kMaxBatchChanges || Clock::now() - batch_started_ >= kMaxBatchDelay;
+    }
+    Status flush();
+    Status finish(bool stopping);
+    void write_status(bool force);
+
+private:
+    ChangeSource& source_;
+    ChangeSink& sink_;
+    offsets::OffsetStore& store_;
+    const StreamSettings& settings_;
+    SourcePosition applied_;          // durable at target and in the offset store
+    SourcePosition pending_end_;      // end of the last transaction given to the sink
+    SourcePosition current_commit_;   // commit position of the open source transaction
+    std::chrono::system_clock::time_point pending_commit_time_{};
+    std::chrono::system_clock::time_point applied_commit_time_{};
+    bool in_transaction_ = false;
+    bool skipping_ = false;  // the open source transaction is already at the target
+    std::size_t batch_changes_ = 0;
+    Clock::time_point batch_started_{};
+    Clock::time_point last_status_{};
+    std::uint64_t applied_transactions_ = 0;
+    std::shared_ptr<spdlog::logger> log_;
+};
+
+Status Applier::handle(Event& ev) {
+    if (auto* b = std::get_if<TxnBegin>(&ev)) {
+        in_transaction_ = true;
+        current_commit_ = b->commit_position;
+        // Already applied: the stream may resend what was committed before the last acknowledgement.
+        skipping_ = before(b->commit_position, applied_);
+        if (skipping_) {
+            return {};
+        }
+        if (sink_.pending_transactions() == 0) {
+            batch_started_ = Clock::now();
+            batch_changes_ = 0;
+        }
+        return sink_.begin(*b);
+    }
+    if (auto* batch = std::get_if<ChangeBatch>(&ev)) {
+        if (skipping_) {
+            return {};
+        }
+        // A table copied after this transaction committed already holds its changes.
+        auto& changes = batch->changes;
+        std::erase_if(changes, [&](const RowChange& c) {
+            const auto it = settings_.snapshot_positions.find(c.table->id);
+            return it != settings_.snapshot_positions.end() && before(current_commit_, it->second);
+        });
+        batch_changes_ += changes.size();
+        return changes.empty() ? Status() : sink_.apply(*batch);
+    }
+    if (auto* c = std::get_if<TxnCommit>(&ev)) {
+        in_transaction_ = false;
+        if (skipping_) {
+            skipping_ = false;
+            return {};
+        }
+        pending_end_ = c->end_position;
+        pending_commit_time_ = c->commit_time;
+        return sink_.commit(*c);
+    }
+    return {};  // Heartbeat: nothing in flight is needed to move; handled with heartbeats' issue
+}
+
+Status Applier::flush() {
+    const std::size_t txns = sink_.pending_transactions();
+    if (txns == 0) {
+        return {};
+    }
+    // Order of invariant 1: target durable -> offset durable -> source acknowledged.
+    if (Status st = sink_.flush(); !st.ok()) {
+        return st;
+    }
+    if (Status st = store_.commit_position(pending_end_); !st.ok()) {
+        return st;
+    }
+    source_.acknowledge(pending_end_);
+    applied_ = pending_end_;
+    applied_commit_time_ = pending_commit_time_;
+    applied_transactions_ += txns;
+    log_->debug("applied {} transactions up to {}", txns, format_position(applied_));
+    write_status(false);
+    return {};
+}
+
+void Applier::write_status(bool force) {
+    const auto now = Clock::now();
+    if (!force && now - last_status_ < kStatusInterval) {
+        return;
+    }
+    last_status_ = now;
+    store_.put_status("applied_position", format_position(applied_)).ignore();
+    store_.put_status("applied_commit_time_ms", epoch_ms(applied_commit_time_)).ignore();
+    store_.put_status("updated_at_ms", epoch_ms(std::chrono::system_clock::now())).ignore();
+    store_.put_status("applied_transactions", std::to_string(applied_transactions_)).ignore();
+}
+
+Status Applier::finish(bool stopping) {
+    if (in_transaction_) {
+        // Whole transactions share the target transaction with a partial one: drop them all; they
+        // were never acknowledged, so the source sends them again on restart.
+        return sink_.discard_open();
+    }
+    Status st = flush();
+    if (stopping) {
+        log_->info("stopped at {} ({} transactions applied this run)", format_position(applied_), applied_transactions_);
+    }
+    write_status(true);
+    return st;
+}
+
+}  // namespace
+
+Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& store, const StreamSettings& settings,
+                  std::stop_token stop) {
+    BoundedQueue<Event> queue(settings.queue_capacity);
+    Applier applier(source, sink, store, settings);
+    store.put_status("phase", "streaming").ignore();
+    CaptureThread capture(source, queue);
+    Status result;
+    while (!stop.stop_requested()) {
+        if (capture.has_failed() && queue.empty()) {
+            result = capture.error();
+            break;
+        }
+        auto ev = queue.pop_for(50ms, stop);
+        if (ev) {
+            if (Status st = applier.handle(*ev); !st.ok()) {
+                result = st;
+                break;
+            }
+        }
+        if (applier.should_flush(queue.empty())) {
+            if (Status st = applier.flush(); !st.ok()) {
+                result = st;
+                break;
+            }
+        }
+        applier.write_status(false);
+    }
+    capture.stop();
+    if (!result.ok()) {
+        applier.finish(false).ignore();
+        return result;
+    }
+    return applier.finish(true);
+}
+
+}  // namespace ferry::agent

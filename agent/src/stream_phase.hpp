@@ -1,0 +1,27 @@
+// The streaming phase: a capture thread reads the source into a bounded queue; the calling thread
+// applies transactions in commit order, groups them into target transactions, and after each target
+// commit writes the position to the offset store (sync) and only then acknowledges the source.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <stop_token>
+
+#include "ferry/core/ports.hpp"
+#include "ferry/offsets/offset_store.hpp"
+
+namespace ferry::agent {
+
+struct StreamSettings {
+    SourcePosition applied;  // end of the last transaction already at the target
+    // Per table: changes committed before this position are already in the table's snapshot copy.
+    std::map<TableId, SourcePosition> snapshot_positions;
+    std::size_t batch_transactions = 1000;
+    std::size_t queue_capacity = 64;  // events (a ChangeBatch holds up to 2000 changes)
+};
+
+// Returns when `stop` is requested (OK after a final flush) or on the first error.
+Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& store, const StreamSettings& settings,
+                  std::stop_token stop);
+
+}  // namespace ferry::agent

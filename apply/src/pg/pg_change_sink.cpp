@@ -1,0 +1,285 @@
+// PgChangeSink: applies source transactions in libpq pipeline mode. Statements stream to the server
+// without a round trip each; results are read at every sync point (statements_per_sync) and at
+// flush(). A target transaction holds whole source transactions only and ends with the position
+// upsert, so data and position commit together (invariant 3).
+// https://www.postgresql.org/docs/15/libpq-pipeline-mode.html
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <unordered_map>
+
+#include "ferry/apply/pg_apply.hpp"
+#include "ferry/core/names.hpp"
+#include "ferry/pq/connection.hpp"
+#include "statement_builder.hpp"
+
+namespace ferry::apply {
+
+namespace {
+
+constexpr char kPositionStatement[] = "ferry_position";
+constexpr char kPositionSql[] =
+    "INSERT INTO _ferry.applied_position (pipeline, position, updated_at) VALUES ($1, $2, now()) "
+    "ON CONFLICT (pipeline) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at";
+
+// What the result of one queued command must look like, and how to name it in an error.
+struct Expected {
+    std::string what;
+    bool one_row = false;
+};
+
+class PgChangeSink final : public ChangeSink {
+public:
+    PgChangeSink(PgTargetConfig config, pq::Connection conn, LoggerPtr log)
+        : config_(std::move(config))
+        , conn_(std::move(conn))
+        , log_(std::move(log)) {}
+
+    Result<std::optional<SourcePosition>> applied_position() override {
+        if (PQpipelineStatus(conn_.get()) != PQ_PIPELINE_OFF) {
+            return Status::error(Errc::Internal, "applied_position() must be read before applying");
+        }
+        auto res = conn_.exec_params("SELECT position FROM _ferry.applied_position WHERE pipeline = $1",
+                                     {config_.pipeline}, "reading the applied position at the target");
+        if (!res.ok()) {
+            return res.status();
+        }
+        if (PQntuples(res.value().get()) == 0) {
+            return std::optional<SourcePosition>{};
+        }
+        SourcePosition pos;
+        if (!parse_position(pq::field(res.value().get(), 0, 0), pos)) {
+            return Status::error(Errc::Corruption, "unreadable position in _ferry.applied_position at the target");
+        }
+        return std::optional<SourcePosition>{pos};
+    }
+
+    Status begin(const TxnBegin&) override {
+        if (Status st = enter_pipeline(); !st.ok()) {
+            return st;
+        }
+        if (!target_open_) {
+            target_open_ = true;
+            return send("BEGIN", {}, Expected{"BEGIN"});
+        }
+        return {};
+    }
+
+    Status apply(const ChangeBatch& batch) override;
+
+    Status commit(const TxnCommit& commit) override {
+        ++pending_;
+        pending_position_ = commit.end_position;
+        return {};
+    }
+
+    Status flush() override {
+        if (!target_open_) {
+            return {};
+        }
+        if (!pending_position_) {
+            return Status::error(Errc::Internal, "flush with an open source transaction and nothing committed");
+        }
+        const std::string pos = format_position(*pending_position_);
+        if (Status st = send_prepared(kPositionStatement, kPositionSql, {config_.pipeline, pos},
+                                      Expected{"recording the applied position"});
+            !st.ok()) {
+            return st;
+        }
+        if (Status st = send("COMMIT", {}, Expected{"COMMIT"}); !st.ok()) {
+            return st;
+        }
+        if (Status st = sync(); !st.ok()) {
+            return st;
+        }
+        target_open_ = false;
+        pending_ = 0;
+        pending_position_.reset();
+        return {};
+    }
+
+    Status discard_open() override {
+        if (!target_open_) {
+            return {};
+        }
+        sync().ignore();  // errors here are moot: everything since the last flush is rolled back
+        target_open_ = false;
+        pending_ = 0;
+        pending_position_.reset();
+        if (Status st = send("ROLLBACK", {}, Expected{"ROLLBACK"}); !st.ok()) {
+            return st;
+        }
+        return sync();
+    }
+
+    std::size_t pending_transactions() const override { return pending_; }
+
+private:
+    Status enter_pipeline() {
+        if (PQpipelineStatus(conn_.get()) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_.get()) != 1) {
+            return Status::error(Errc::Transient, "cannot enter pipeline mode on the target connection");
+        }
+        return {};
+    }
+
+    Status send(const std::string& sql, const std::vector<std::optional<std::string>>& params, Expected expected);
+    Result<std::string> prepare(const std::string& cache_key, const std::string& sql, std::string_view what);
+    Status send_prepared(const std::string& cache_key, const std::string& sql,
+                         const std::vector<std::optional<std::string>>& params, Expected expected);
+    Status send_row(const RowChange& change);
+    Status sync();
+    Status read_one(const Expected& expected, Status& first_error);
+
+    PgTargetConfig config_;
+    pq::Connection conn_;
+    LoggerPtr log_;
+    bool target_open_ = false;                       // a target transaction is open (BEGIN sent)
+    std::size_t pending_ = 0;                        // source transactions committed since the last flush
+    std::optional<SourcePosition> pending_position_;  // end position of the last of them
+    std::deque<Expected> in_flight_;                 // sent, result not yet read, in order
+    std::unordered_map<std::string, std::string> prepared_;  // cache key -> statement name
+    std::vector<SchemaPtr> schemas_;  // keeps schemas alive so their addresses in cache keys stay unique
+};
+
+Status PgChangeSink::send(const std::string& sql, const std::vector<std::optional<std::string>>& params,
+                          Expected expected) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) {
+        values.push_back(p ? p->c_str() : nullptr);
+    }
+    if (PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                          nullptr, 0)
+        != 1) {
+        return Status::error(Errc::Transient, expected.what + ": " + PQerrorMessage(conn_.get()));
+    }
+    in_flight_.push_back(std::move(expected));
+    return {};
+}
+
+Result<std::string> PgChangeSink::prepare(const std::string& cache_key, const std::string& sql, std::string_view what) {
+    if (auto it = prepared_.find(cache_key); it != prepared_.end()) {
+        return it->second;
+    }
+    std::string name = "ferry_" + std::to_string(prepared_.size());
+    if (PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr) != 1) {
+        return Status::error(Errc::Transient, "preparing a statement: " + std::string(PQerrorMessage(conn_.get())));
+    }
+    in_flight_.push_back(Expected{"preparing the statement for " + std::string(what)});
+    prepared_.emplace(cache_key, name);
+    return name;
+}
+
+Status PgChangeSink::send_prepared(const std::string& cache_key, const std::string& sql,
+                                   const std::vector<std::optional<std::string>>& params, Expected expected) {
+    auto name = prepare(cache_key, sql, expected.what);
+    if (!name.ok()) {
+        return name.status();
+    }
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) {
+        values.push_back(p ? p->c_str() : nullptr);
+    }
+    if (PQsendQueryPrepared(conn_.get(), name.value().c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                            nullptr, 0)
+        != 1) {
+        return Status::error(Errc::Transient, expected.what + ": " + PQerrorMessage(conn_.get()));
+    }
+    in_flight_.push_back(std::move(expected));
+    return {};
+}
+
+Status PgChangeSink::send_row(const RowChange& change) {
+    auto stmt = pg::build_row_statement(change);
+    if (!stmt.ok()) {
+        return stmt.status();
+    }
+    auto& s = stmt.value();
+    if (!prepared_.contains(s.cache_key)) {
+        schemas_.push_back(change.table);
+    }
+    static constexpr const char* kOpNames[] = {"", "insert into", "update of", "delete from", "truncate of"};
+    return send_prepared(s.cache_key, s.sql, s.params,
+                         Expected{std::string(kOpNames[static_cast<int>(change.op)]) + " " + display_name(change.table->id),
+                                  s.expects_one_row});
+}
+
+Status PgChangeSink::apply(const ChangeBatch& batch) {
+    const auto& changes = batch.changes;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        if (changes[i].op == Op::Truncate) {
+            std::vector<const RowChange*> group;
+            while (i < changes.size() && changes[i].op == Op::Truncate) {
+                group.push_back(&changes[i++]);
+            }
+            --i;
+            if (Status st = send(pg::build_truncate(group), {}, Expected{"TRUNCATE"}); !st.ok()) {
+                return st;
+            }
+        } else if (Status st = send_row(changes[i]); !st.ok()) {
+            return st;
+        }
+        if (in_flight_.size() >= config_.statements_per_sync) {
+            if (Status st = sync(); !st.ok()) {
+                return st;
+            }
+        }
+    }
+    return {};
+}
+
+Status PgChangeSink::read_one(const Expected& expected, Status& first_error) {
+    pq::ResultPtr res{PQgetResult(conn_.get())};
+    if (!res) {
+        return Status::error(Errc::Transient, "target connection lost while reading results");
+    }
+    const auto status = PQresultStatus(res.get());
+    if (status == PGRES_PIPELINE_ABORTED) {
+        // A previous command failed; first_error holds why.
+    } else if (Status st = conn_.check(res.get(), expected.what); !st.ok()) {
+        if (first_error.ok()) {
+            first_error = st;
+        }
+    } else if (expected.one_row && first_error.ok() && std::string_view(PQcmdTuples(res.get())) != "1") {
+        first_error = Status::error(Errc::Fatal, expected.what + ": the row was not found at the target (the target "
+                                                                 "diverged from the source; re-snapshot this table)");
+    }
+    pq::ResultPtr end{PQgetResult(conn_.get())};  // NULL ends each command's results
+    return {};
+}
+
+Status PgChangeSink::sync() {
+    if (PQpipelineSync(conn_.get()) != 1) {
+        return Status::error(Errc::Transient, std::string("target pipeline sync: ") + PQerrorMessage(conn_.get()));
+    }
+    Status first_error;
+    while (!in_flight_.empty()) {
+        if (Status st = read_one(in_flight_.front(), first_error); !st.ok()) {
+            return st;
+        }
+        in_flight_.pop_front();
+    }
+    pq::ResultPtr sync_result{PQgetResult(conn_.get())};
+    if (!sync_result || PQresultStatus(sync_result.get()) != PGRES_PIPELINE_SYNC) {
+        return Status::error(Errc::Transient, "target pipeline out of step (expected a sync result)");
+    }
+    return first_error;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ChangeSink>> open_change_sink(const PgTargetConfig& config, LoggerPtr log) {
+    auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "apply");
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    // As PostgreSQL's own apply workers do: replicated rows fire no triggers or FK checks. Needs
+    // superuser; without it the target's triggers fire as the user set them up.
+    if (!conn.value().run("SET session_replication_role = replica", "setting session_replication_role").ok()) {
+        log->info("target user may not set session_replication_role; target triggers will fire");
+    }
+    return std::unique_ptr<ChangeSink>(new PgChangeSink(config, std::move(conn).value(), std::move(log)));
+}
+
+}  // namespace ferry::apply

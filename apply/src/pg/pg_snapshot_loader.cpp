@@ -1,0 +1,100 @@
+// Snapshot loader: one transaction per table (TRUNCATE, COPY ... FREEZE, primary key), so a crash
+// leaves each table either fully loaded or as it was, and a restart loads it again from scratch.
+#include "ferry/apply/pg_apply.hpp"
+#include "ferry/core/names.hpp"
+#include "ferry/pq/connection.hpp"
+
+namespace ferry::apply {
+
+namespace {
+
+class PgSnapshotLoader final : public SnapshotLoader {
+public:
+    explicit PgSnapshotLoader(pq::Connection conn) : conn_(std::move(conn)) {}
+
+    Status begin_table(const TableSchema& table) override {
+        table_ = &table;
+        what_ = "loading " + display_name(table.id) + " into the target";
+        if (Status st = conn_.run("BEGIN", what_); !st.ok()) {
+            return st;
+        }
+        if (Status st = conn_.run("TRUNCATE " + quote_table(table.id), what_); !st.ok()) {
+            return st;
+        }
+        std::string columns;
+        for (const auto& c : table.columns) {
+            columns += (columns.empty() ? "" : ", ") + quote_ident(c.name);
+        }
+        // FREEZE: the table was truncated in this transaction, so rows can be written frozen and
+        // need no later hint-bit or freeze pass.
+        pq::ResultPtr res{PQexec(conn_.get(),
+                                 ("COPY " + quote_table(table.id) + " (" + columns + ") FROM STDIN WITH (FREEZE)").c_str())};
+        return conn_.check(res.get(), what_);
+    }
+
+    Status write(const SnapshotChunk& chunk) override {
+        if (PQputCopyData(conn_.get(), chunk.copy_text.data(), static_cast<int>(chunk.copy_text.size())) != 1) {
+            return Status::error(Errc::Transient, what_ + ": " + PQerrorMessage(conn_.get()));
+        }
+        return {};
+    }
+
+    Status finish_table() override {
+        if (PQputCopyEnd(conn_.get(), nullptr) != 1) {
+            return Status::error(Errc::Transient, what_ + ": " + PQerrorMessage(conn_.get()));
+        }
+        pq::ResultPtr res{PQgetResult(conn_.get())};
+        if (Status st = conn_.check(res.get(), what_); !st.ok()) {
+            return st;
+        }
+        while (pq::ResultPtr extra{PQgetResult(conn_.get())}) {
+        }
+        if (Status st = add_missing_primary_key(); !st.ok()) {
+            return st;
+        }
+        return conn_.run("COMMIT", what_);
+    }
+
+private:
+    // Tables ferry created for a snapshot get their primary key after the copy: one sorted index
+    // build instead of a B-tree insert per row.
+    Status add_missing_primary_key() {
+        if (table_->primary_key.empty()) {
+            return {};
+        }
+        auto res = conn_.exec_params(
+            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary",
+            {table_->id.schema, table_->id.name}, what_);
+        if (!res.ok()) {
+            return res.status();
+        }
+        if (PQntuples(res.value().get()) > 0) {
+            return {};
+        }
+        std::string keys;
+        for (const auto& k : table_->primary_key) {
+            keys += (keys.empty() ? "" : ", ") + quote_ident(k);
+        }
+        return conn_.run("ALTER TABLE " + quote_table(table_->id) + " ADD PRIMARY KEY (" + keys + ")", what_);
+    }
+
+    pq::Connection conn_;
+    const TableSchema* table_ = nullptr;  // the table between begin_table and finish_table
+    std::string what_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SnapshotLoader>> open_snapshot_loader(const PgTargetConfig& config) {
+    auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "snapshot loader");
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    // Like PostgreSQL's own apply workers: no triggers or foreign-key checks for replicated rows.
+    // Needs superuser; without it the target's triggers fire, which is the user's choice to keep.
+    conn.value().run("SET session_replication_role = replica", "setting session_replication_role").ignore();
+    return std::unique_ptr<SnapshotLoader>(new PgSnapshotLoader(std::move(conn).value()));
+}
+
+}  // namespace ferry::apply

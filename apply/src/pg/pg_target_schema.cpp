@@ -1,0 +1,178 @@
+// Target preparation: schemas, user types, tables and the ferry-owned position table.
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "ferry/apply/pg_apply.hpp"
+#include "ferry/core/names.hpp"
+#include "ferry/pq/connection.hpp"
+
+namespace ferry::apply {
+
+namespace {
+
+constexpr char kPositionTableDdl[] =
+    "CREATE SCHEMA IF NOT EXISTS _ferry; "
+    "CREATE TABLE IF NOT EXISTS _ferry.applied_position (pipeline text PRIMARY KEY, position text NOT NULL, "
+    "updated_at timestamptz NOT NULL DEFAULT now())";
+
+Result<bool> type_exists(pq::Connection& conn, const UserType& type) {
+    auto res = conn.exec_params(
+        "SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typname = $2",
+        {type.schema, type.name}, "looking up a target type");
+    if (!res.ok()) {
+        return res.status();
+    }
+    return PQntuples(res.value().get()) > 0;
+}
+
+std::string create_type_sql(const UserType& type) {
+    const std::string name = quote_ident(type.schema) + "." + quote_ident(type.name);
+    if (type.kind == UserType::Kind::Enum) {
+        std::string labels;
+        for (const auto& l : type.labels) {
+            labels += (labels.empty() ? "" : ", ") + quote_literal(l);
+        }
+        return "CREATE TYPE " + name + " AS ENUM (" + labels + ")";
+    }
+    std::string sql = "CREATE DOMAIN " + name + " AS " + type.base_type + (type.is_not_null ? " NOT NULL" : "");
+    for (const auto& c : type.constraints) {
+        sql += " " + c;  // the source's own pg_get_constraintdef text
+    }
+    return sql;
+}
+
+std::string create_table_sql(const TableSchema& table, bool with_primary_key) {
+    std::string sql = "CREATE TABLE " + quote_table(table.id) + " (";
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        const auto& c = table.columns[i];
+        sql += (i == 0 ? "" : ", ") + quote_ident(c.name) + " " + c.type_name + (c.is_nullable ? "" : " NOT NULL");
+    }
+    if (with_primary_key && !table.primary_key.empty()) {
+        std::string keys;
+        for (const auto& k : table.primary_key) {
+            keys += (keys.empty() ? "" : ", ") + quote_ident(k);
+        }
+        sql += ", PRIMARY KEY (" + keys + ")";
+    }
+    return sql + ")";
+}
+
+// Every source column must exist at the target; returns the missing ones.
+Result<std::vector<std::string>> missing_columns(pq::Connection& conn, const TableSchema& table) {
+    auto res = conn.exec_params(
+        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = "
+        "c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
+        {table.id.schema, table.id.name}, "reading target columns of " + display_name(table.id));
+    if (!res.ok()) {
+        return res.status();
+    }
+    std::set<std::string> present;
+    for (int i = 0; i < PQntuples(res.value().get()); ++i) {
+        present.insert(pq::field(res.value().get(), i, 0));
+    }
+    std::vector<std::string> missing;
+    for (const auto& c : table.columns) {
+        if (!present.contains(c.name)) {
+            missing.push_back(c.name);
+        }
+    }
+    return missing;
+}
+
+Result<bool> table_exists(pq::Connection& conn, const TableId& id) {
+    auto res = conn.exec_params(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 "
+        "AND c.relkind IN ('r', 'p')",
+        {id.schema, id.name}, "looking up target table " + display_name(id));
+    if (!res.ok()) {
+        return res.status();
+    }
+    return PQntuples(res.value().get()) > 0;
+}
+
+Status prepare_table(pq::Connection& conn, const TableSchema& table, bool defer_primary_keys, spdlog::logger& log) {
+    auto exists = table_exists(conn, table.id);
+    if (!exists.ok()) {
+        return exists.status();
+    }
+    if (!exists.value()) {
+        if (Status st = conn.run(create_table_sql(table, !defer_primary_keys), "creating target table " + display_name(table.id));
+            !st.ok()) {
+            return st;
+        }
+        log.info("created target table {}", display_name(table.id));
+        return {};
+    }
+    auto missing = missing_columns(conn, table);
+    if (!missing.ok()) {
+        return missing.status();
+    }
+    if (!missing.value().empty()) {
+        std::string list;
+        for (const auto& m : missing.value()) {
+            list += (list.empty() ? "" : ", ") + quote_ident(m);
+        }
+        return Status::error(Errc::Fatal, "target table " + display_name(table.id) + " lacks source columns " + list
+                                              + ": add them, or drop the target table so that ferry creates it");
+    }
+    return {};
+}
+
+}  // namespace
+
+Status prepare_target(const PgTargetConfig& config, const SourceCatalog& catalog, bool defer_primary_keys,
+                      LoggerPtr log) {
+    auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "target setup");
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    auto& c = conn.value();
+    if (Status st = c.run(kPositionTableDdl, "creating _ferry.applied_position at the target"); !st.ok()) {
+        return st;
+    }
+    std::set<std::string> schemas;
+    for (const auto& t : catalog.tables) {
+        schemas.insert(t.id.schema);
+    }
+    for (const auto& t : catalog.types) {
+        schemas.insert(t.schema);
+    }
+    for (const auto& s : schemas) {
+        if (Status st = c.run("CREATE SCHEMA IF NOT EXISTS " + quote_ident(s), "creating target schema"); !st.ok()) {
+            return st;
+        }
+    }
+    for (const auto& type : catalog.types) {
+        auto exists = type_exists(c, type);
+        if (!exists.ok()) {
+            return exists.status();
+        }
+        if (!exists.value()) {
+            if (Status st = c.run(create_type_sql(type), "creating target type " + type.schema + "." + type.name); !st.ok()) {
+                return st;
+            }
+        }
+    }
+    for (const auto& t : catalog.tables) {
+        if (Status st = prepare_table(c, t, defer_primary_keys, *log); !st.ok()) {
+            return st;
+        }
+    }
+    return {};
+}
+
+Status forget_applied_position(const PgTargetConfig& config) {
+    auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "target setup");
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    if (Status st = conn.value().run(kPositionTableDdl, "creating _ferry.applied_position at the target"); !st.ok()) {
+        return st;
+    }
+    auto res = conn.value().exec_params("DELETE FROM _ferry.applied_position WHERE pipeline = $1", {config.pipeline},
+                                        "resetting the applied position");
+    return res.ok() ? Status() : res.status();
+}
+
+}  // namespace ferry::apply

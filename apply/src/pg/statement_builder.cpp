@@ -1,0 +1,155 @@
+#include "statement_builder.hpp"
+
+#include <cstdio>
+
+#include "ferry/core/names.hpp"
+
+namespace ferry::apply::pg {
+
+namespace {
+
+bool is_unchanged(const Value& v) { return std::holds_alternative<Unchanged>(v); }
+
+std::string mask(const std::vector<Value>& values) {
+    std::string out;
+    out.reserve(values.size());
+    for (const auto& v : values) {
+        out.push_back(is_unchanged(v) ? 'u' : 'v');
+    }
+    return out;
+}
+
+struct Builder {
+    BoundStatement stmt;
+    Status error;
+
+    std::string param(const Value& v) {
+        auto text = value_text(v);
+        if (!text.ok()) {
+            error = text.status();
+            return "NULL";
+        }
+        stmt.params.push_back(std::move(text).value());
+        return "$" + std::to_string(stmt.params.size());
+    }
+};
+
+// WHERE clause that finds the row: key columns by equality, or every sent column of the old row
+// compared by text form (exact for every type, including those without an equality operator).
+std::string where_clause(Builder& b, const RowChange& change, const std::vector<Value>& identity_values) {
+    const TableSchema& t = *change.table;
+    std::string where;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+        const auto& c = t.columns[i];
+        if (!c.is_key || is_unchanged(identity_values[i])) {
+            continue;
+        }
+        where += where.empty() ? "" : " AND ";
+        if (t.identity == Identity::FullRow) {
+            where += quote_ident(c.name) + "::text IS NOT DISTINCT FROM " + b.param(identity_values[i]) + "::text";
+        } else {
+            where += quote_ident(c.name) + " = " + b.param(identity_values[i]);
+        }
+    }
+    if (t.identity == Identity::FullRow) {
+        // Exactly one row, even when the table holds identical duplicates.
+        return " WHERE ctid = (SELECT ctid FROM " + quote_table(t.id) + " WHERE " + where + " LIMIT 1)";
+    }
+    return " WHERE " + where;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> value_text(const Value& value) {
+    struct Visitor {
+        Result<std::optional<std::string>> operator()(const Null&) const { return std::optional<std::string>{}; }
+        Result<std::optional<std::string>> operator()(const Unchanged&) const {
+            return Status::error(Errc::Internal, "an unchanged value has no text form");
+        }
+        Result<std::optional<std::string>> operator()(bool b) const { return std::optional<std::string>{b ? "t" : "f"}; }
+        Result<std::optional<std::string>> operator()(std::int64_t v) const {
+            return std::optional<std::string>{std::to_string(v)};
+        }
+        Result<std::optional<std::string>> operator()(std::uint64_t v) const {
+            return std::optional<std::string>{std::to_string(v)};
+        }
+        Result<std::optional<std::string>> operator()(double v) const {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.17g", v);
+            return std::optional<std::string>{buf};
+        }
+        Result<std::optional<std::string>> operator()(const std::string& s) const { return std::optional<std::string>{s}; }
+        Result<std::optional<std::string>> operator()(const Bytes& bytes) const {
+            static constexpr char kHex[] = "0123456789abcdef";
+            std::string out = "\\x";
+            for (auto b : bytes) {
+                const auto u = static_cast<unsigned>(b);
+                out.push_back(kHex[u >> 4U]);
+                out.push_back(kHex[u & 0xFU]);
+            }
+            return std::optional<std::string>{std::move(out)};
+        }
+    };
+    return std::visit(Visitor{}, value);
+}
+
+Result<BoundStatement> build_row_statement(const RowChange& change) {
+    const TableSchema& t = *change.table;
+    Builder b;
+    const std::string table = quote_table(t.id);
+    const std::string prefix = std::to_string(reinterpret_cast<std::uintptr_t>(change.table.get()));
+    switch (change.op) {
+        case Op::Insert: {
+            std::string cols;
+            std::string vals;
+            for (std::size_t i = 0; i < t.columns.size(); ++i) {
+                if (is_unchanged(change.after[i])) {
+                    continue;
+                }
+                cols += (cols.empty() ? "" : ", ") + quote_ident(t.columns[i].name);
+                vals += (vals.empty() ? "" : ", ") + b.param(change.after[i]);
+            }
+            b.stmt.sql = "INSERT INTO " + table + " (" + cols + ") VALUES (" + vals + ")";
+            b.stmt.cache_key = prefix + "I" + mask(change.after);
+            break;
+        }
+        case Op::Update: {
+            const auto& identity = change.before.empty() ? change.after : change.before;
+            if (t.identity == Identity::FullRow && change.before.empty()) {
+                return Status::error(Errc::Corruption, "update of " + display_name(t.id) + " without its old row");
+            }
+            std::string set;
+            for (std::size_t i = 0; i < t.columns.size(); ++i) {
+                if (!is_unchanged(change.after[i])) {
+                    set += (set.empty() ? "" : ", ") + quote_ident(t.columns[i].name) + " = " + b.param(change.after[i]);
+                }
+            }
+            b.stmt.sql = "UPDATE " + table + " SET " + set + where_clause(b, change, identity);
+            b.stmt.cache_key = prefix + "U" + mask(change.after) + "/" + mask(change.before);
+            b.stmt.expects_one_row = true;
+            break;
+        }
+        case Op::Delete:
+            b.stmt.sql = "DELETE FROM " + table + where_clause(b, change, change.before);
+            b.stmt.cache_key = prefix + "D" + mask(change.before);
+            b.stmt.expects_one_row = true;
+            break;
+        case Op::Truncate: return Status::error(Errc::Internal, "TRUNCATE is not a row statement");
+    }
+    if (!b.error.ok()) {
+        return b.error;
+    }
+    return std::move(b.stmt);
+}
+
+std::string build_truncate(const std::vector<const RowChange*>& changes) {
+    std::string sql = "TRUNCATE ";
+    bool restart = false;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        sql += (i == 0 ? "" : ", ") + quote_table(changes[i]->table->id);
+        restart = restart || changes[i]->truncate_restart_identity;
+    }
+    return sql + (restart ? " RESTART IDENTITY" : "");
+}
+
+}  // namespace ferry::apply::pg

@@ -1,0 +1,28 @@
+// Rows in PostgreSQL's COPY text format: columns separated by tab, rows ended by newline, NULL as
+// \N, and backslash escapes for tab, newline, carriage return and backslash. Snapshots move rows
+// in this form so that a PostgreSQL -> PostgreSQL copy passes the server's bytes through untouched.
+// https://www.postgresql.org/docs/15/sql-copy.html#id-1.9.3.55.9.2
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/core/status.hpp"
+
+namespace ferry {
+
+struct SnapshotChunk {
+    std::string copy_text;  // whole rows only
+    std::uint64_t rows = 0;
+};
+
+void append_copy_field(std::string& out, std::string_view value);
+void append_copy_null(std::string& out);
+
+// Splits one row (without its newline) into fields; nullopt for \N.
+Result<std::vector<std::optional<std::string>>> parse_copy_row(std::string_view row);
+
+}  // namespace ferry

@@ -1,0 +1,121 @@
+// The event model shared by capture, apply, offsets and the agent.
+//
+// A source emits, in commit order: TxnBegin, one or more ChangeBatch, TxnCommit for every source
+// transaction, so that a transaction of any size streams through bounded memory (invariant 9).
+// Heartbeat carries a position at which nothing is in flight. Values of PostgreSQL sources are the
+// server's text form (exact for every type); the column's type tells how to read them.
+#pragma once
+
+#include <chrono>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace ferry {
+
+struct PgLsn {
+    std::uint64_t value = 0;
+    auto operator<=>(const PgLsn&) const = default;
+};
+std::string format_lsn(PgLsn lsn);            // "16/B374D848"
+bool parse_lsn(std::string_view text, PgLsn& out);
+
+using SourcePosition = std::variant<PgLsn>;  // MySQL forms join with their issue
+std::string format_position(const SourcePosition& position);
+bool parse_position(std::string_view text, SourcePosition& out);  // inverse of format_position
+
+struct Null {
+    bool operator==(const Null&) const = default;
+};
+// The source did not send the value (PostgreSQL unchanged TOAST): the target keeps what it has.
+struct Unchanged {
+    bool operator==(const Unchanged&) const = default;
+};
+using Bytes = std::vector<std::byte>;
+using Value = std::variant<Null, Unchanged, bool, std::int64_t, std::uint64_t, double, std::string, Bytes>;
+
+struct TableId {
+    std::string schema;
+    std::string name;
+    auto operator<=>(const TableId&) const = default;
+};
+// For logs and messages: schema.name with each part quoted the PostgreSQL way when needed.
+std::string display_name(const TableId& table);
+
+struct Column {
+    std::string name;
+    std::string type_name;         // as the source spells it, e.g. "numeric(12,2)", "public.mood[]"
+    std::uint32_t type_oid = 0;    // PostgreSQL type OID at the source (0 if unknown)
+    bool is_key = false;           // part of the replica identity used to find the row
+    bool is_nullable = true;
+    bool operator==(const Column&) const = default;
+};
+
+enum class Identity : std::uint8_t { Key = 1, FullRow = 2 };
+
+struct TableSchema {
+    TableId id;
+    std::vector<Column> columns;
+    Identity identity = Identity::Key;
+    std::vector<std::string> primary_key;  // column names of the source's primary key (may be empty)
+    bool same_shape(const TableSchema& other) const {
+        return id == other.id && columns == other.columns && identity == other.identity;
+    }
+};
+using SchemaPtr = std::shared_ptr<const TableSchema>;
+
+// A user-defined type that captured columns use and that the target must have before its tables.
+struct UserType {
+    enum class Kind : std::uint8_t { Enum = 1, Domain = 2 };
+    std::string schema;
+    std::string name;
+    Kind kind = Kind::Enum;
+    std::vector<std::string> labels;       // Enum, in sort order
+    std::string base_type;                 // Domain: the base type as the source spells it
+    bool is_not_null = false;              // Domain
+    std::vector<std::string> constraints;  // Domain: CHECK (...) clauses as the source prints them
+};
+
+// What a target needs to hold the captured tables.
+struct SourceCatalog {
+    std::vector<TableSchema> tables;
+    std::vector<UserType> types;  // in creation order (a domain after the types it uses)
+};
+
+// Persisted and sent to Kafka: values are part of the wire format, never renumber.
+enum class Op : std::uint8_t { Insert = 1, Update = 2, Delete = 3, Truncate = 4 };
+
+struct RowChange {
+    Op op = Op::Insert;
+    SchemaPtr table;
+    std::vector<Value> before;  // identity columns (Key) or the whole old row (FullRow); may be empty
+    std::vector<Value> after;   // empty for Delete and Truncate
+    bool truncate_cascade = false;
+    bool truncate_restart_identity = false;
+};
+
+struct TxnBegin {
+    std::uint32_t xid = 0;
+    SourcePosition commit_position;  // PG: LSN of the commit record; known at Begin, orders transactions
+    std::chrono::system_clock::time_point commit_time;
+};
+struct ChangeBatch {
+    std::vector<RowChange> changes;
+};
+struct TxnCommit {
+    SourcePosition commit_position;  // same as TxnBegin's
+    SourcePosition end_position;     // PG: end of the commit record; the resume point once applied
+    std::chrono::system_clock::time_point commit_time;
+};
+struct Heartbeat {
+    SourcePosition position;
+};
+
+using Event = std::variant<TxnBegin, ChangeBatch, TxnCommit, Heartbeat>;
+
+}  // namespace ferry

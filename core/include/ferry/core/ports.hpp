@@ -1,0 +1,67 @@
+// The ports between the agent and its modules. Implementations live in capture/ and apply/.
+//
+// Acknowledgement protocol (invariant 1): the agent calls ChangeSink::flush (target durable), then
+// writes the position to the offset store with sync, then ChangeSource::acknowledge. Nothing else
+// moves a source's acknowledged position.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <stop_token>
+
+#include "ferry/core/copy_text.hpp"
+#include "ferry/core/event.hpp"
+#include "ferry/core/status.hpp"
+
+namespace ferry {
+
+// Streams committed changes. Owned by the capture thread, except acknowledge(), which any thread
+// may call.
+class ChangeSource {
+public:
+    virtual ~ChangeSource() = default;
+    // Next event in commit order; Heartbeat when idle; Errc::Cancelled once `stop` is requested.
+    virtual Result<Event> next(std::stop_token stop) = 0;
+    // Keeps the connection alive while the consumer is slow (called between queue waits).
+    virtual Status keep_alive() = 0;
+    // Everything up to `durable` is committed at the target and in the offset store.
+    virtual void acknowledge(const SourcePosition& durable) = 0;
+};
+
+// Applies source transactions in order. Owned by the apply thread. A target transaction holds whole
+// source transactions only; several may be grouped until flush().
+class ChangeSink {
+public:
+    virtual ~ChangeSink() = default;
+    // The position recorded at the target itself in the same transaction as the data, if any.
+    virtual Result<std::optional<SourcePosition>> applied_position() = 0;
+    virtual Status begin(const TxnBegin& begin) = 0;
+    virtual Status apply(const ChangeBatch& batch) = 0;
+    virtual Status commit(const TxnCommit& commit) = 0;
+    // Makes every transaction passed to commit() durable at the target, together with its position.
+    virtual Status flush() = 0;
+    // Discards a source transaction that was begun but not committed (stop mid-transaction).
+    virtual Status discard_open() = 0;
+    // Number of committed-but-not-flushed transactions.
+    virtual std::size_t pending_transactions() const = 0;
+};
+
+using ChunkConsumer = std::function<Status(SnapshotChunk&&)>;
+
+// Reads tables inside one consistent snapshot. Owned by one snapshot worker.
+class SnapshotReader {
+public:
+    virtual ~SnapshotReader() = default;
+    virtual Status read_table(const TableSchema& table, const ChunkConsumer& consume) = 0;
+};
+
+// Loads one table at a time into the target: begin_table empties it, finish_table commits it.
+class SnapshotLoader {
+public:
+    virtual ~SnapshotLoader() = default;
+    virtual Status begin_table(const TableSchema& table) = 0;
+    virtual Status write(const SnapshotChunk& chunk) = 0;
+    virtual Status finish_table() = 0;
+};
+
+}  // namespace ferry

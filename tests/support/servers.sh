@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Starts and stops the throwaway PostgreSQL 15 servers the integration tests and the demo use.
+#   servers.sh up DIR     start: source (wal_level=logical), target, and a wal_level=replica server;
+#                         writes DIR/env with FERRY_TEST_PG_* connection strings to source
+#   servers.sh down DIR   stop them and remove DIR
+# PostgreSQL refuses to run as root, so the clusters run as the `postgres` user.
+set -euo pipefail
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+cmd=${1:?usage: servers.sh up|down DIR}
+dir=${2:?usage: servers.sh up|down DIR}
+
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( (RANDOM % 30000) + 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  echo "no free port found" >&2; return 1
+}
+
+start_cluster() {  # name wal_level extra_conf...
+  local name=$1 wal_level=$2; shift 2
+  local data="$dir/$name" port
+  port=$(free_port)
+  mkdir -p "$data"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$data"
+  as_pg "$PGBIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/$name.initdb.log" 2>&1 \
+    || { cat "$dir/$name.initdb.log" >&2; return 1; }
+  cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+wal_level = $wal_level
+max_replication_slots = 40
+max_wal_senders = 40
+max_connections = 200
+shared_buffers = 256MB
+logging_collector = off
+log_min_messages = warning
+CONF
+  for line in "$@"; do echo "$line" >>"$data/postgresql.conf"; done
+  as_pg "$PGBIN/pg_ctl" -D "$data" -l "$dir/$name.log" -w -t 60 start >/dev/null \
+    || { cat "$dir/$name.log" >&2; return 1; }
+  echo "postgresql://postgres@127.0.0.1:$port/postgres"
+}
+
+case "$cmd" in
+  up)
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
+    fsync=${FERRY_TEST_PG_FSYNC:-off}
+    src=$(start_cluster source logical "fsync = $fsync")
+    tgt=$(start_cluster target replica "fsync = $fsync")
+    rep=$(start_cluster replica_level replica "fsync = $fsync")
+    cat >"$dir/env" <<ENV
+export FERRY_TEST_PG_SOURCE='$src'
+export FERRY_TEST_PG_TARGET='$tgt'
+export FERRY_TEST_PG_REPLICA_LEVEL='$rep'
+ENV
+    echo "servers up in $dir" >&2
+    ;;
+  down)
+    for name in source target replica_level; do
+      if [ -d "$dir/$name" ]; then as_pg "$PGBIN/pg_ctl" -D "$dir/$name" -m immediate -w stop >/dev/null 2>&1 || true; fi
+    done
+    rm -rf "$dir"
+    ;;
+  *) echo "usage: servers.sh up|down DIR" >&2; exit 2 ;;
+esac

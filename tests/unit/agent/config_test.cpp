@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "config.hpp"
+
+namespace ferry::agent {
+namespace {
+
+constexpr char kValid[] = R"(
+name: shop
+source:
+  type: postgres
+  url: postgresql://repl@127.0.0.1:5432/shop
+  tables: [public.orders, '"Weird Schema"."Order ""Items"""', sales.*]
+target:
+  type: postgres
+  url: host=127.0.0.1 port=5433 dbname=shop
+)";
+
+TEST(Config, ParsesTheContractExample) {
+    Config c;
+    const auto problems = parse_config(kValid, c);
+    ASSERT_TRUE(problems.empty()) << problems.front();
+    EXPECT_EQ(c.name, "shop");
+    EXPECT_EQ(c.slot_name(), "ferry_shop");
+    ASSERT_EQ(c.source.tables.size(), 3U);
+    EXPECT_EQ(c.source.tables[1].schema, "Weird Schema");
+    EXPECT_EQ(c.source.tables[1].table, "Order \"Items\"");
+    EXPECT_TRUE(c.source.tables[2].is_wildcard());
+    EXPECT_EQ(c.snapshot, SnapshotMode::Initial);
+    EXPECT_EQ(c.state_dir, "./ferry-state/shop");
+}
+
+TEST(Config, SubstitutesEnvironment) {
+    ::setenv("FERRY_TEST_PW", "s3cret", 1);
+    Config c;
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("repl@"), 5, "repl:${FERRY_TEST_PW}@");
+    ASSERT_TRUE(parse_config(yaml, c).empty());
+    EXPECT_NE(c.source.url.find("s3cret"), std::string::npos);
+    yaml.replace(yaml.find("s3cret") == std::string::npos ? yaml.find("${FERRY_TEST_PW}") : 0, 16, "${FERRY_UNSET_VAR}");
+    Config d;
+    const auto problems = parse_config(yaml, d);
+    ASSERT_EQ(problems.size(), 1U);
+    EXPECT_NE(problems[0].find("FERRY_UNSET_VAR"), std::string::npos);
+}
+
+TEST(Config, ReportsEveryProblemAtOnce) {
+    Config c;
+    const auto problems = parse_config(R"(
+name: Bad-Name
+colour: blue
+source:
+  type: postgres
+  url: "postgresql://[bad"
+  tables: [orders, public.ok]
+  extra: 1
+target:
+  type: postgres
+snapshot: sometimes
+)",
+                                       c);
+    const auto has = [&](const std::string& needle) {
+        for (const auto& p : problems) {
+            if (p.find(needle) != std::string::npos) {
+                return true;
+            }
+        }
+        return false;
+    };
+    EXPECT_TRUE(has("name 'Bad-Name'"));
+    EXPECT_TRUE(has("unknown key colour"));
+    EXPECT_TRUE(has("unknown key source.extra"));
+    EXPECT_TRUE(has("source.url"));
+    EXPECT_TRUE(has("source.tables[0]"));
+    EXPECT_TRUE(has("missing target.url"));
+    EXPECT_TRUE(has("snapshot must be"));
+    EXPECT_EQ(problems.size(), 7U);
+}
+
+TEST(Config, RejectsUnsupportedTypesAndBadYaml) {
+    Config c;
+    EXPECT_FALSE(parse_config("name: [unclosed", c).empty());
+    std::string yaml = kValid;
+    yaml.replace(yaml.rfind("type: postgres"), 14, "type: kafka");
+    const auto problems = parse_config(yaml, c);
+    ASSERT_FALSE(problems.empty());
+    EXPECT_NE(problems[0].find("kafka"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ferry::agent

@@ -1,0 +1,39 @@
+#include <gtest/gtest.h>
+
+#include "ferry/core/event.hpp"
+#include "ferry/core/queue.hpp"
+
+namespace ferry {
+namespace {
+
+TEST(Lsn, FormatsAndParses) {
+    PgLsn lsn{(0x16ULL << 32U) | 0xB374D848ULL};
+    EXPECT_EQ(format_lsn(lsn), "16/B374D848");
+    PgLsn back;
+    ASSERT_TRUE(parse_lsn("16/B374D848", back));
+    EXPECT_EQ(back, lsn);
+    for (const char* bad : {"", "/", "16/", "/1", "16/XYZ", "1/2/3", "G/1"}) {
+        EXPECT_FALSE(parse_lsn(bad, back)) << bad;
+    }
+    SourcePosition pos;
+    ASSERT_TRUE(parse_position(format_position(SourcePosition{lsn}), pos));
+    EXPECT_EQ(std::get<PgLsn>(pos), lsn);
+}
+
+TEST(BoundedQueue, BlocksWhenFullAndStops) {
+    BoundedQueue<int> q(1);
+    std::stop_source stop;
+    int a = 1;
+    int b = 2;
+    EXPECT_EQ(q.push_for(a, std::chrono::milliseconds(1), stop.get_token()), BoundedQueue<int>::PushResult::Pushed);
+    EXPECT_EQ(q.push_for(b, std::chrono::milliseconds(1), stop.get_token()), BoundedQueue<int>::PushResult::TimedOut);
+    EXPECT_EQ(b, 2);  // not moved from
+    auto got = q.pop_for(std::chrono::milliseconds(1), stop.get_token());
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(*got, 1);
+    stop.request_stop();
+    EXPECT_FALSE(q.pop_for(std::chrono::milliseconds(1000), stop.get_token()).has_value());
+}
+
+}  // namespace
+}  // namespace ferry

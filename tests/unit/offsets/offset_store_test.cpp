@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "ferry/offsets/offset_store.hpp"
+
+namespace ferry::offsets {
+namespace {
+
+class OffsetStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() / ("ferry_offsets_" + std::to_string(::getpid()) + "_"
+                                                         + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(dir_);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+    std::filesystem::path dir_;
+};
+
+TEST_F(OffsetStoreTest, PositionSurvivesReopen) {
+    {
+        auto store = OffsetStore::open(dir_, false);
+        ASSERT_TRUE(store.ok()) << store.status().message();
+        auto empty = store.value()->load_position();
+        ASSERT_TRUE(empty.ok());
+        EXPECT_FALSE(empty.value().has_value());
+        ASSERT_TRUE(store.value()->commit_position(PgLsn{0x1234}).ok());
+        ASSERT_TRUE(store.value()->put_meta("k", "v").ok());
+        ASSERT_TRUE(store.value()->close().ok());
+    }
+    auto store = OffsetStore::open(dir_, false);
+    ASSERT_TRUE(store.ok());
+    auto pos = store.value()->load_position();
+    ASSERT_TRUE(pos.ok());
+    ASSERT_TRUE(pos.value().has_value());
+    EXPECT_EQ(std::get<PgLsn>(*pos.value()).value, 0x1234U);
+    EXPECT_EQ(*store.value()->get_meta("k").value(), "v");
+}
+
+TEST_F(OffsetStoreTest, SecondWriterIsRefusedButReadersAreNot) {
+    auto writer = OffsetStore::open(dir_, false);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE(writer.value()->commit_position(PgLsn{7}).ok());
+    auto second = OffsetStore::open(dir_, false);
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.status().message().find("in use"), std::string::npos);
+    auto reader = OffsetStore::open(dir_, true);
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    EXPECT_EQ(std::get<PgLsn>(*reader.value()->load_position().value()).value, 7U);
+}
+
+TEST_F(OffsetStoreTest, TableProgressAndSchemas) {
+    auto store = OffsetStore::open(dir_, false);
+    ASSERT_TRUE(store.ok());
+    const TableId weird{"s p", "t\"q"};
+    ASSERT_TRUE(store.value()->put_table_progress(weird, {TableState::Done, PgLsn{99}, 10, 12}, true).ok());
+    auto progress = store.value()->table_progress();
+    ASSERT_TRUE(progress.ok());
+    ASSERT_EQ(progress.value().size(), 1U);
+    EXPECT_EQ(progress.value().at(weird).state, TableState::Done);
+    EXPECT_EQ(progress.value().at(weird).rows_copied, 10U);
+    ASSERT_TRUE(store.value()->clear_table_progress().ok());
+    EXPECT_TRUE(store.value()->table_progress().value().empty());
+
+    TableSchema t;
+    t.id = weird;
+    t.identity = Identity::FullRow;
+    t.columns = {{"a", "integer", 23, true, false}, {"b", "public.mood[]", 16000, true, true}};
+    ASSERT_TRUE(store.value()->put_schemas({t}).ok());
+    auto schemas = store.value()->schemas();
+    ASSERT_TRUE(schemas.ok());
+    ASSERT_EQ(schemas.value().size(), 1U);
+    EXPECT_TRUE(schemas.value()[0].same_shape(t));
+}
+
+TEST_F(OffsetStoreTest, ReadOnlyOpenOfMissingStateFails) {
+    auto store = OffsetStore::open(dir_, true);
+    ASSERT_FALSE(store.ok());
+    EXPECT_FALSE(std::filesystem::exists(dir_));
+}
+
+TEST(Encodings, TruncatedRecordsAreCorruption) {
+    const std::string pos = encode_position(PgLsn{42});
+    for (std::size_t len = 0; len < pos.size(); ++len) {
+        auto r = decode_position(std::string_view(pos).substr(0, len));
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.status().code(), Errc::Corruption);
+    }
+    TableSchema t;
+    t.id = {"s", "t"};
+    t.columns = {{"a", "integer", 23, true, false}};
+    t.primary_key = {"a"};
+    const std::string schema = encode_schema(t);
+    for (std::size_t len = 0; len < schema.size(); ++len) {
+        EXPECT_FALSE(decode_schema(std::string_view(schema).substr(0, len)).ok());
+    }
+    EXPECT_TRUE(decode_schema(schema).ok());
+}
+
+}  // namespace
+}  // namespace ferry::offsets
