@@ -5,10 +5,11 @@
 #   scripts/test.sh -L unit    extra arguments go to ctest
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 bash scripts/setup.sh
 
 servers=$(mktemp -d /tmp/ferry-test-servers.XXXXXX)
-cleanup() { tests/support/servers.sh down "$servers"; }
+cleanup() { "$root/tests/support/servers.sh" down "$servers"; }
 trap cleanup EXIT
 tests/support/servers.sh up "$servers"
 # shellcheck disable=SC1091
