@@ -329,6 +329,7 @@ Status run_pipeline(const Config& config, std::stop_token stop) {
     if (Status st = store.put_meta(kMetaPipeline, config.name); !st.ok()) {
         return st;
     }
+    store.put_status("error", "").ignore();
     log->info("pipeline {}: {} -> {}, state in {}", config.name, capture::describe_pg_url(config.source.url),
               capture::describe_pg_url(config.target.url), config.state_dir);
     Backoff backoff(1s, 30s);

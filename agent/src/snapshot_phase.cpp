@@ -53,11 +53,12 @@ Status copy_table(SharedState& s, SnapshotReader& reader, SnapshotLoader& loader
     }
     counter.started = std::chrono::steady_clock::now();
     counter.state = 1;
-    if (Status st = loader.begin_table(table); !st.ok()) {
-        return st;
+    auto format = loader.begin_table(table);
+    if (!format.ok()) {
+        return format.status();
     }
     auto last_saved = std::chrono::steady_clock::now();
-    Status st = reader.read_table(table, [&](SnapshotChunk&& chunk) -> Status {
+    Status st = reader.read_table(table, format.value(), [&](SnapshotChunk&& chunk) -> Status {
         if (stop.stop_requested() || s.failed.stop_requested()) {
             return Status::error(Errc::Cancelled, "snapshot stopped");
         }

@@ -81,7 +81,8 @@ Status print_status(const Config& config, bool as_json) {
         const auto applied = std::get<PgLsn>(*position.value()).value;
         lag_bytes = source.current.value > applied ? source.current.value - applied : 0;
         const std::string commit_ms = get("applied_commit_time_ms");
-        if (lag_bytes > 0 && !commit_ms.empty() && commit_ms != "0") {
+        // Caught up: nothing captured is waiting, whatever WAL other databases write meanwhile.
+        if (get("caught_up") != "1" && !commit_ms.empty() && commit_ms != "0") {
             lag_seconds = static_cast<double>(now_ms() - std::stoll(commit_ms)) / 1000.0;
         }
         if (source.slot.exists) {

@@ -100,7 +100,7 @@ public:
     }
     Status flush();
     Status finish(bool stopping);
-    void write_status(bool force);
+    void write_status(bool force, bool caught_up = false);
 
 private:
     ChangeSource& source_;
@@ -183,7 +183,7 @@ Status Applier::flush() {
     return {};
 }
 
-void Applier::write_status(bool force) {
+void Applier::write_status(bool force, bool caught_up) {
     const auto now = Clock::now();
     if (!force && now - last_status_ < kStatusInterval) {
         return;
@@ -193,6 +193,7 @@ void Applier::write_status(bool force) {
     store_.put_status("applied_commit_time_ms", epoch_ms(applied_commit_time_)).ignore();
     store_.put_status("updated_at_ms", epoch_ms(std::chrono::system_clock::now())).ignore();
     store_.put_status("applied_transactions", std::to_string(applied_transactions_)).ignore();
+    store_.put_status("caught_up", caught_up ? "1" : "0").ignore();
 }
 
 Status Applier::finish(bool stopping) {
@@ -236,7 +237,7 @@ Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& 
                 break;
             }
         }
-        applier.write_status(false);
+        applier.write_status(false, queue.empty() && !applier.in_transaction() && sink.pending_transactions() == 0);
     }
     capture.stop();
     if (!result.ok()) {

@@ -1,5 +1,7 @@
 // Snapshot loader: one transaction per table (TRUNCATE, COPY ... FREEZE, primary key), so a crash
 // leaves each table either fully loaded or as it was, and a restart loads it again from scratch.
+#include <map>
+
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
 #include "ferry/pq/connection.hpp"
@@ -12,9 +14,13 @@ class PgSnapshotLoader final : public SnapshotLoader {
 public:
     explicit PgSnapshotLoader(pq::Connection conn) : conn_(std::move(conn)) {}
 
-    Status begin_table(const TableSchema& table) override {
+    Result<CopyFormat> begin_table(const TableSchema& table) override {
         table_ = &table;
         what_ = "loading " + display_name(table.id) + " into the target";
+        auto format = choose_format();
+        if (!format.ok()) {
+            return format.status();
+        }
         if (Status st = conn_.run("BEGIN", what_); !st.ok()) {
             return st;
         }
@@ -27,9 +33,13 @@ public:
         }
         // FREEZE: the table was truncated in this transaction, so rows can be written frozen and
         // need no later hint-bit or freeze pass.
+        const std::string options = format.value() == CopyFormat::Binary ? "FORMAT binary, FREEZE" : "FREEZE";
         pq::ResultPtr res{PQexec(conn_.get(),
-                                 ("COPY " + quote_table(table.id) + " (" + columns + ") FROM STDIN WITH (FREEZE)").c_str())};
-        return conn_.check(res.get(), what_);
+                                 ("COPY " + quote_table(table.id) + " (" + columns + ") FROM STDIN (" + options + ")").c_str())};
+        if (Status st = conn_.check(res.get(), what_); !st.ok()) {
+            return st;
+        }
+        return format;
     }
 
     Status write(const SnapshotChunk& chunk) override {
@@ -56,6 +66,36 @@ public:
     }
 
 private:
+    // Binary COPY carries type OIDs inside arrays and needs identical types on both sides, so it is
+    // used only when every column has a built-in type and the target column's type is the same.
+    Result<CopyFormat> choose_format() {
+        constexpr std::uint32_t kFirstNormalObjectId = 16384;
+        for (const auto& c : table_->columns) {
+            if (c.type_oid == 0 || c.type_oid >= kFirstNormalObjectId) {
+                return CopyFormat::Text;
+            }
+        }
+        auto res = conn_.exec_params(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = "
+            "a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND "
+            "a.attnum > 0 AND NOT a.attisdropped",
+            {table_->id.schema, table_->id.name}, what_);
+        if (!res.ok()) {
+            return res.status();
+        }
+        std::map<std::string, std::string> target_types;
+        for (int i = 0; i < PQntuples(res.value().get()); ++i) {
+            target_types.emplace(pq::field(res.value().get(), i, 0), pq::field(res.value().get(), i, 1));
+        }
+        for (const auto& c : table_->columns) {
+            const auto it = target_types.find(c.name);
+            if (it == target_types.end() || it->second != c.type_name) {
+                return CopyFormat::Text;
+            }
+        }
+        return CopyFormat::Binary;
+    }
+
     // Tables ferry created for a snapshot get their primary key after the copy: one sorted index
     // build instead of a B-tree insert per row.
     Status add_missing_primary_key() {
@@ -94,6 +134,10 @@ Result<std::unique_ptr<SnapshotLoader>> open_snapshot_loader(const PgTargetConfi
     // Like PostgreSQL's own apply workers: no triggers or foreign-key checks for replicated rows.
     // Needs superuser; without it the target's triggers fire, which is the user's choice to keep.
     conn.value().run("SET session_replication_role = replica", "setting session_replication_role").ignore();
+    // format_type() then qualifies user types exactly as the source catalog query does.
+    if (Status st = conn.value().run("SET search_path = ''", "setting search_path"); !st.ok()) {
+        return st;
+    }
     return std::unique_ptr<SnapshotLoader>(new PgSnapshotLoader(std::move(conn).value()));
 }
 

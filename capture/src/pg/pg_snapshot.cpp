@@ -36,13 +36,15 @@ class PgSnapshotReader final : public SnapshotReader {
 public:
     explicit PgSnapshotReader(pq::Connection conn) : conn_(std::move(conn)) {}
 
-    Status read_table(const TableSchema& table, const ChunkConsumer& consume) override {
+    Status read_table(const TableSchema& table, CopyFormat format, const ChunkConsumer& consume) override {
         std::string columns;
         for (const auto& c : table.columns) {
             columns += (columns.empty() ? "" : ", ") + quote_ident(c.name);
         }
         const std::string what = "copying " + display_name(table.id) + " from the source";
-        pq::ResultPtr res{PQexec(conn_.get(), ("COPY " + quote_table(table.id) + " (" + columns + ") TO STDOUT").c_str())};
+        const std::string options = format == CopyFormat::Binary ? " (FORMAT binary)" : "";
+        pq::ResultPtr res{
+            PQexec(conn_.get(), ("COPY " + quote_table(table.id) + " (" + columns + ") TO STDOUT" + options).c_str())};
         if (Status st = conn_.check(res.get(), what); !st.ok()) {
             return st;
         }
@@ -58,7 +60,7 @@ public:
                 return Status::error(Errc::Transient, what + ": " + PQerrorMessage(conn_.get()));
             }
             pq::CopyBufferPtr row{raw};
-            chunk.copy_text.append(raw, static_cast<std::size_t>(n));  // one row per CopyData in text COPY
+            chunk.copy_text.append(raw, static_cast<std::size_t>(n));  // one row per CopyData message
             ++chunk.rows;
             if (chunk.copy_text.size() >= kChunkBytes) {
                 if (Status st = consume(std::move(chunk)); !st.ok()) {
@@ -74,7 +76,10 @@ public:
         }
         while (pq::ResultPtr extra{PQgetResult(conn_.get())}) {
         }
-        return chunk.rows > 0 ? consume(std::move(chunk)) : Status();
+        if (format == CopyFormat::Binary && chunk.rows > 0) {
+            --chunk.rows;  // binary COPY ends with a trailer message that is not a row
+        }
+        return chunk.copy_text.empty() ? Status() : consume(std::move(chunk));
     }
 
 private:

@@ -72,6 +72,35 @@ TEST_F(StartupErrors, BadConfigIsReportedAllAtOnceBeforeConnecting) {
     EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
 }
 
+TEST_F(StartupErrors, SlotAheadOfStoredPosition) {
+    src_->exec("CREATE TABLE t (id int PRIMARY KEY)");
+    write_config({"public.t"});
+    auto ferry = start_ferry();
+    src_->exec("INSERT INTO t VALUES (1)");
+    ASSERT_TRUE(wait_equal({"t"}, 30s)) << ferry->log();
+    ferry->terminate();
+    ASSERT_EQ(ferry->wait(30s), 0) << ferry->log();
+    src_->exec("INSERT INTO t VALUES (2)");
+    // Someone else consumed the slot: the change above would be lost.
+    src_->exec("SELECT pg_replication_slot_advance('ferry_" + name_ + "', pg_current_wal_lsn())");
+    auto [code, log] = run_once("ahead.log");
+    EXPECT_EQ(code, 1) << log;
+    EXPECT_NE(last_line(log).find("beyond the stored position"), std::string::npos) << log;
+    EXPECT_EQ(tgt_->scalar("SELECT count(*) FROM t"), "1");
+}
+
+TEST_F(StartupErrors, UserWithoutReplicationPrivilege) {
+    src_->exec("DO $$ BEGIN CREATE ROLE ferry_no_repl LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+    src_->exec("CREATE TABLE t (id int PRIMARY KEY)");
+    std::string url = src_->dsn();
+    url.replace(url.find("postgres@"), 9, "ferry_no_repl@");
+    config_path_ = scratch_.write("ferry.yaml", pipeline_config(name_, url, tgt_->dsn(), {"public.t"}, scratch_.path("state")));
+    auto [code, log] = run_once("priv.log");
+    EXPECT_EQ(code, 1) << log;
+    EXPECT_NE(last_line(log).find("ALTER ROLE"), std::string::npos) << log;
+    EXPECT_NE(last_line(log).find("REPLICATION"), std::string::npos) << log;
+}
+
 TEST_F(StartupErrors, SecondInstanceOnSameStateDirIsRefused) {
     src_->exec("CREATE TABLE t (id int PRIMARY KEY)");
     write_config({"public.t"});

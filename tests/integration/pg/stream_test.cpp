@@ -50,6 +50,39 @@ TEST_F(PipelineTest, SnapshotThenStreamUnderConcurrentWrites) {
     EXPECT_EQ(src_->scalar("SELECT '" + confirmed + "'::pg_lsn <= '" + applied + "'::pg_lsn"), "t");
 }
 
+TEST_F(PipelineTest, ReconnectsWhenConnectionsDrop) {
+    BankWorkload::create(*src_, 100);
+    BankWorkload writes(src_->dsn());
+    write_config({"public.accounts", "public.ledger", "public.notes"});
+    auto ferry = start_ferry();
+    ASSERT_TRUE(eventually([&] { return ferry->log().find("streaming from slot") != std::string::npos; }, 60s))
+        << ferry->log();
+    const auto retries = [&] {
+        const std::string log = ferry->log();
+        std::size_t n = 0;
+        for (auto at = log.find("retrying in"); at != std::string::npos; at = log.find("retrying in", at + 1)) {
+            ++n;
+        }
+        return n;
+    };
+    std::size_t expected_retries = 0;
+    for (auto* db : {src_.get(), tgt_.get(), src_.get()}) {
+        const long before = writes.transactions();
+        ASSERT_TRUE(eventually([&] { return writes.transactions() > before + 50; }, 30s));
+        db->exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'ferry %' "
+                 "AND application_name NOT IN ('ferry test', 'ferry workload', 'ferry open transaction')");
+        ++expected_retries;
+        ASSERT_TRUE(eventually([&] { return retries() >= expected_retries; }, 30s)) << ferry->log();
+        ASSERT_TRUE(eventually([&] { return ferry->log().rfind("streaming from slot") > ferry->log().rfind("retrying in"); },
+                               60s))
+            << ferry->log();
+    }
+    writes.stop();
+    ASSERT_TRUE(wait_equal({"accounts", "ledger", "notes"}, 90s)) << ferry->log();
+    EXPECT_TRUE(ferry->running());
+    expect_whole_transactions(*tgt_);
+}
+
 TEST_F(PipelineTest, UnchangedToastKeepsTargetValue) {
     src_->exec("CREATE TABLE docs (id int PRIMARY KEY, title text, body text)");
     src_->exec("ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL");

@@ -14,8 +14,13 @@
 
 namespace ferry {
 
+// Text is the interchange form every sink understands. Binary is PostgreSQL's binary COPY format,
+// used only between two PostgreSQL servers for tables whose columns have the same built-in types
+// (about 30% cheaper to produce and parse).
+enum class CopyFormat : std::uint8_t { Text = 1, Binary = 2 };
+
 struct SnapshotChunk {
-    std::string copy_text;  // whole rows only
+    std::string copy_text;  // COPY data in the table's chosen format; whole rows for Text
     std::uint64_t rows = 0;
 };
 

@@ -52,14 +52,15 @@ using ChunkConsumer = std::function<Status(SnapshotChunk&&)>;
 class SnapshotReader {
 public:
     virtual ~SnapshotReader() = default;
-    virtual Status read_table(const TableSchema& table, const ChunkConsumer& consume) = 0;
+    virtual Status read_table(const TableSchema& table, CopyFormat format, const ChunkConsumer& consume) = 0;
 };
 
-// Loads one table at a time into the target: begin_table empties it, finish_table commits it.
+// Loads one table at a time into the target: begin_table empties it and says which format it takes
+// the rows in; finish_table commits it.
 class SnapshotLoader {
 public:
     virtual ~SnapshotLoader() = default;
-    virtual Status begin_table(const TableSchema& table) = 0;
+    virtual Result<CopyFormat> begin_table(const TableSchema& table) = 0;
     virtual Status write(const SnapshotChunk& chunk) = 0;
     virtual Status finish_table() = 0;
 };
