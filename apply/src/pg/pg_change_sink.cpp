@@ -262,6 +262,9 @@ Status PgChangeSink::sync() {
     }
     pq::ResultPtr sync_result{PQgetResult(conn_.get())};
     if (!sync_result || PQresultStatus(sync_result.get()) != PGRES_PIPELINE_SYNC) {
+        if (PQstatus(conn_.get()) != CONNECTION_OK) {
+            return Status::error(Errc::Transient, "target connection lost" + (first_error.ok() ? std::string() : ": " + first_error.message()));
+        }
         return Status::error(Errc::Transient, "target pipeline out of step (expected a sync result)");
     }
     return first_error;
