@@ -219,12 +219,24 @@ Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& 
     store.put_status("phase", "streaming").ignore();
     CaptureThread capture(source, queue);
     Status result;
-    while (!stop.stop_requested()) {
+    std::optional<Clock::time_point> stop_deadline;
+    for (;;) {
+        if (stop.stop_requested()) {
+            if (!applier.in_transaction()) {
+                break;
+            }
+            if (!stop_deadline) {  // finish the open source transaction if it ends soon
+                stop_deadline = Clock::now() + settings.stop_grace;
+            } else if (Clock::now() >= *stop_deadline) {
+                break;
+            }
+        }
         if (capture.has_failed() && queue.empty()) {
             result = capture.error();
             break;
         }
-        auto ev = queue.pop_for(50ms, stop);
+        // Not interrupted by `stop`: after a stop request the loop may still drain one transaction.
+        auto ev = queue.pop_for(50ms, std::stop_token{});
         if (ev) {
             if (Status st = applier.handle(*ev); !st.ok()) {
                 result = st;

@@ -3,6 +3,7 @@
 // commit writes the position to the offset store (sync) and only then acknowledges the source.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <stop_token>
@@ -18,9 +19,13 @@ struct StreamSettings {
     std::map<TableId, SourcePosition> snapshot_positions;
     std::size_t batch_transactions = 1000;
     std::size_t queue_capacity = 64;  // events (a ChangeBatch holds up to 2000 changes)
+    // On stop inside a source transaction, how long to wait for it to end so that the committed
+    // ones before it (sharing its target transaction) can be flushed rather than sent again.
+    std::chrono::milliseconds stop_grace{5000};
 };
 
-// Returns when `stop` is requested (OK after a final flush) or on the first error.
+// Returns when `stop` is requested (OK after a final flush at a transaction boundary) or on the
+// first error.
 Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& store, const StreamSettings& settings,
                   std::stop_token stop);
 

@@ -11,6 +11,16 @@ protected:
     std::pair<int, std::string> run_once(const std::string& log) {
         return run_ferry({"run", "-c", config_path_}, scratch_.path(log), 60s);
     }
+    // A pipeline on table t that has streamed one change and stopped gracefully.
+    void stream_one_row_and_stop() {
+        src_->exec("CREATE TABLE t (id int PRIMARY KEY)");
+        write_config({"public.t"});
+        auto ferry = start_ferry();
+        src_->exec("INSERT INTO t VALUES (1)");
+        ASSERT_TRUE(wait_equal({"t"}, 30s)) << ferry->log();
+        ferry->terminate();
+        ASSERT_EQ(ferry->wait(30s), 0) << ferry->log();
+    }
     std::string last_line(const std::string& text) {
         auto end = text.find_last_not_of('\n');
         auto start = text.rfind('\n', end);
@@ -19,13 +29,7 @@ protected:
 };
 
 TEST_F(StartupErrors, SlotDroppedWhileStopped) {
-    src_->exec("CREATE TABLE t (id int PRIMARY KEY)");
-    write_config({"public.t"});
-    auto ferry = start_ferry();
-    src_->exec("INSERT INTO t VALUES (1)");
-    ASSERT_TRUE(wait_equal({"t"}, 30s)) << ferry->log();
-    ferry->terminate();
-    ASSERT_EQ(ferry->wait(30s), 0) << ferry->log();
+    ASSERT_NO_FATAL_FAILURE(stream_one_row_and_stop());
     src_->exec("SELECT pg_drop_replication_slot('ferry_" + name_ + "')");
     src_->exec("INSERT INTO t VALUES (2)");
     auto [code, log] = run_once("again.log");
@@ -73,13 +77,7 @@ TEST_F(StartupErrors, BadConfigIsReportedAllAtOnceBeforeConnecting) {
 }
 
 TEST_F(StartupErrors, SlotAheadOfStoredPosition) {
-    src_->exec("CREATE TABLE t (id int PRIMARY KEY)");
-    write_config({"public.t"});
-    auto ferry = start_ferry();
-    src_->exec("INSERT INTO t VALUES (1)");
-    ASSERT_TRUE(wait_equal({"t"}, 30s)) << ferry->log();
-    ferry->terminate();
-    ASSERT_EQ(ferry->wait(30s), 0) << ferry->log();
+    ASSERT_NO_FATAL_FAILURE(stream_one_row_and_stop());
     src_->exec("INSERT INTO t VALUES (2)");
     // Someone else consumed the slot: the change above would be lost.
     src_->exec("SELECT pg_replication_slot_advance('ferry_" + name_ + "', pg_current_wal_lsn())");
