@@ -144,6 +144,18 @@ record "native logical replication drain" "$t_native_drain" "$(echo "$DRAIN_TXNS
 verify "native drain" "$SRV_T/d_native" "$SRV_S/drain"
 q "$SRV_T/d_native" -c "DROP SUBSCRIPTION native_sub" >/dev/null
 
+echo "== 3. one transaction of 1M inserted rows (memory stays bounded: the transaction streams through)"
+pgbench -n -c 1 -t 1 -f <(echo "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) SELECT 1, 1, g, 0, now() FROM generate_series(1, 1000000) g;") "$SRV_S/drain" >/dev/null 2>&1
+expected=$(history "$SRV_S/drain")
+start=$(now)
+/usr/bin/time -f "%M" -o "$work/rss-big" "$FERRY" run -c "$work/drain.yaml" & pid=$!
+wait_history "$SRV_T/d_ferry" "$expected"
+t_big=$(elapsed "$start")
+pkill -TERM -f "^$FERRY run -c $work/drain.yaml"; wait "$pid" || true
+rss_big=$(( $(cat "$work/rss-big") / 1024 ))
+record "ferry, 1M-row transaction" "$t_big" "$(echo "1000000 / $t_big" | bc) rows/s, peak RSS ${rss_big} MB"
+verify "1M-row transaction" "$SRV_T/d_ferry" "$SRV_S/drain"
+
 echo
 echo "| run | ferry | anchor | ratio (anchor time / ferry time) |"
 echo "| --- | --- | --- | --- |"
@@ -151,4 +163,5 @@ printf '| snapshot, pgbench scale %s (%s rows) | %.1f s | pgcopydb clone 2 jobs:
 printf '| snapshot | %.1f s | pg_dump \\| psql: %.1f s | %.2fx |\n' "$t_ferry" "$t_dump" "$(echo "$t_dump / $t_ferry" | bc -l)"
 printf '| snapshot | %.1f s | binary COPY pipe, no PK (ceiling): %.1f s | ferry at %.0f%% of ceiling |\n' "$t_ferry" "$t_pipe" "$(echo "100 * $t_pipe / $t_ferry" | bc -l)"
 printf '| backlog drain, %s pgbench txns | %.1f s | native logical replication: %.1f s | %.2fx |\n' "$DRAIN_TXNS" "$t_ferry_drain" "$t_native_drain" "$(echo "$t_native_drain / $t_ferry_drain" | bc -l)"
+printf '| one 1M-row transaction | %.1f s, peak RSS %s MB | — | |\n' "$t_big" "$rss_big"
 printf '| ferry peak RSS | snapshot %s MB, drain %s MB | | |\n' "$rss_snap" "$rss_drain"
