@@ -1,7 +1,9 @@
 #include "statement_builder.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
+#include "ferry/core/copy_text.hpp"
 #include "ferry/core/names.hpp"
 
 namespace ferry::apply::pg {
@@ -140,6 +142,38 @@ Result<BoundStatement> build_row_statement(const RowChange& change) {
         return b.error;
     }
     return std::move(b.stmt);
+}
+
+bool is_copyable_insert(const RowChange& change, const TableSchema* table) {
+    return change.op == Op::Insert && change.table.get() == table
+           && std::none_of(change.after.begin(), change.after.end(), is_unchanged);
+}
+
+std::string build_copy_in(const TableSchema& table) {
+    std::string columns;
+    for (const auto& c : table.columns) {
+        columns += (columns.empty() ? "" : ", ") + quote_ident(c.name);
+    }
+    return "COPY " + quote_table(table.id) + " (" + columns + ") FROM STDIN";
+}
+
+Status append_copy_row(std::string& out, const RowChange& change) {
+    for (std::size_t i = 0; i < change.after.size(); ++i) {
+        if (i > 0) {
+            out.push_back('\t');
+        }
+        auto text = value_text(change.after[i]);
+        if (!text.ok()) {
+            return text.status();
+        }
+        if (text.value()) {
+            append_copy_field(out, *text.value());
+        } else {
+            append_copy_null(out);
+        }
+    }
+    out.push_back('\n');
+    return {};
 }
 
 std::string build_truncate(const std::vector<const RowChange*>& changes) {

@@ -83,6 +83,25 @@ TEST_F(PipelineTest, ReconnectsWhenConnectionsDrop) {
     expect_whole_transactions(*tgt_);
 }
 
+TEST_F(PipelineTest, BulkInsertsKeepTheirPlaceAmongOtherChanges) {
+    src_->exec("CREATE TABLE items (id int PRIMARY KEY, label text, qty int)");
+    write_config({"public.items"});
+    auto ferry = start_ferry();
+    ASSERT_TRUE(eventually([&] { return ferry->log().find("streaming from slot") != std::string::npos; }, 30s))
+        << ferry->log();
+    // Inserts long enough to go in with COPY, with values that need escaping, then changes to the
+    // same rows in the same transaction, then more inserts.
+    src_->exec("BEGIN;"
+               "INSERT INTO items SELECT g, CASE g % 4 WHEN 0 THEN NULL WHEN 1 THEN E'tab\\there\\nnew\\\\line' "
+               "  WHEN 2 THEN '\\N' ELSE 'plain ' || g END, g FROM generate_series(1, 5000) g;"
+               "UPDATE items SET qty = -1 WHERE id % 100 = 0;"
+               "DELETE FROM items WHERE id % 250 = 0;"
+               "INSERT INTO items SELECT g, 'second run', 0 FROM generate_series(5001, 5100) g;"
+               "COMMIT");
+    ASSERT_TRUE(wait_equal({"items"}, 60s)) << ferry->log();
+    EXPECT_EQ(tgt_->scalar("SELECT count(*) FROM items WHERE label = '\\N'"), "1240");  // 1250, minus 10 deleted
+}
+
 TEST_F(PipelineTest, UnchangedToastKeepsTargetValue) {
     src_->exec("CREATE TABLE docs (id int PRIMARY KEY, title text, body text)");
     src_->exec("ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL");

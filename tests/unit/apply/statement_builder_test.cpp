@@ -71,6 +71,19 @@ TEST(StatementBuilder, TruncateListsAllTables) {
     EXPECT_EQ(build_truncate({&a, &b}), R"(TRUNCATE "My Schema"."Order ""Items""", "public"."log" RESTART IDENTITY)");
 }
 
+TEST(StatementBuilder, CopyRunsTakeWholeInsertsOfOneTable) {
+    auto t = keyed();
+    RowChange row{Op::Insert, t, {}, {std::string("1"), Null{}, std::string("tab\there")}};
+    EXPECT_TRUE(is_copyable_insert(row, t.get()));
+    EXPECT_FALSE(is_copyable_insert(row, full_row().get()));
+    RowChange partial{Op::Insert, t, {}, {std::string("1"), Unchanged{}, Null{}}};
+    EXPECT_FALSE(is_copyable_insert(partial, t.get()));
+    EXPECT_EQ(build_copy_in(*t), R"(COPY "My Schema"."Order ""Items""" ("id", "select", "big") FROM STDIN)");
+    std::string out;
+    ASSERT_TRUE(append_copy_row(out, row).ok());
+    EXPECT_EQ(out, "1\t\\N\ttab\\there\n");
+}
+
 TEST(StatementBuilder, ValueText) {
     EXPECT_EQ(value_text(Value{true}).value(), "t");
     EXPECT_EQ(value_text(Value{std::int64_t{-5}}).value(), "-5");
