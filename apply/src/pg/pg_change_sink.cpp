@@ -7,11 +7,13 @@
 
 #include <deque>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
 #include "ferry/pq/connection.hpp"
 #include "statement_builder.hpp"
+#include "target_catalog.hpp"
 
 namespace ferry::apply {
 
@@ -128,6 +130,7 @@ private:
                          const std::vector<std::optional<std::string>>& params, Expected expected);
     Status send_row(const RowChange& change);
     Status copy_run(const std::vector<RowChange>& changes, std::size_t first, std::size_t end);
+    Status ensure_columns(const SchemaPtr& table);
     Status sync();
     Status read_one(const Expected& expected, Status& first_error);
 
@@ -140,6 +143,7 @@ private:
     std::deque<Expected> in_flight_;                 // sent, result not yet read, in order
     std::unordered_map<std::string, std::string> prepared_;  // cache key -> statement name
     std::vector<SchemaPtr> schemas_;  // keeps schemas alive so their addresses in cache keys stay unique
+    std::unordered_set<const TableSchema*> checked_;  // schemas whose columns the target is known to have
 };
 
 Status PgChangeSink::send(const std::string& sql, const std::vector<std::optional<std::string>>& params,
@@ -197,9 +201,6 @@ Status PgChangeSink::send_row(const RowChange& change) {
         return stmt.status();
     }
     auto& s = stmt.value();
-    if (!prepared_.contains(s.cache_key)) {
-        schemas_.push_back(change.table);
-    }
     static constexpr const char* kOpNames[] = {"", "insert into", "update of", "delete from", "truncate of"};
     return send_prepared(s.cache_key, s.sql, s.params,
                          Expected{std::string(kOpNames[static_cast<int>(change.op)]) + " " + display_name(change.table->id),
@@ -239,8 +240,44 @@ Status PgChangeSink::copy_run(const std::vector<RowChange>& changes, std::size_t
     return st.ok() ? enter_pipeline() : st;
 }
 
+// The first time a table shape is seen (at startup, or after DDL at the source changed the table),
+// columns the target lacks are added in the open target transaction, so the rows that need them
+// commit together with them. Other DDL (type changes, drops) is not replicated.
+Status PgChangeSink::ensure_columns(const SchemaPtr& table) {
+    checked_.insert(table.get());
+    schemas_.push_back(table);
+    if (Status st = sync(); !st.ok()) {
+        return st;
+    }
+    if (PQexitPipelineMode(conn_.get()) != 1) {
+        return Status::error(Errc::Transient, "cannot leave pipeline mode on the target connection");
+    }
+    auto missing = pg::missing_columns(conn_, *table);
+    if (!missing.ok()) {
+        return missing.status();
+    }
+    for (const auto& name : missing.value()) {
+        const auto column = std::find_if(table->columns.begin(), table->columns.end(),
+                                         [&](const Column& c) { return c.name == name; });
+        const std::string sql = "ALTER TABLE " + quote_table(table->id) + " ADD COLUMN " + quote_ident(name) + " "
+                                + column->type_name;
+        if (Status st = conn_.run(sql, "adding column " + quote_ident(name) + " to " + display_name(table->id)); !st.ok()) {
+            return st;
+        }
+        log_->info("added column {} to target table {} (new at the source)", quote_ident(name), display_name(table->id));
+    }
+    return enter_pipeline();
+}
+
 Status PgChangeSink::apply(const ChangeBatch& batch) {
     const auto& changes = batch.changes;
+    for (const auto& change : changes) {
+        if (!checked_.contains(change.table.get())) {
+            if (Status st = ensure_columns(change.table); !st.ok()) {
+                return st;
+            }
+        }
+    }
     for (std::size_t i = 0; i < changes.size(); ++i) {
         std::size_t run_end = i;
         while (run_end < changes.size() && pg::is_copyable_insert(changes[run_end], changes[i].table.get())) {

@@ -6,6 +6,7 @@
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
 #include "ferry/pq/connection.hpp"
+#include "target_catalog.hpp"
 
 namespace ferry::apply {
 
@@ -58,28 +59,6 @@ std::string create_table_sql(const TableSchema& table, bool with_primary_key) {
     return sql + ")";
 }
 
-// Every source column must exist at the target; returns the missing ones.
-Result<std::vector<std::string>> missing_columns(pq::Connection& conn, const TableSchema& table) {
-    auto res = conn.exec_params(
-        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = "
-        "c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
-        {table.id.schema, table.id.name}, "reading target columns of " + display_name(table.id));
-    if (!res.ok()) {
-        return res.status();
-    }
-    std::set<std::string> present;
-    for (int i = 0; i < PQntuples(res.value().get()); ++i) {
-        present.insert(pq::field(res.value().get(), i, 0));
-    }
-    std::vector<std::string> missing;
-    for (const auto& c : table.columns) {
-        if (!present.contains(c.name)) {
-            missing.push_back(c.name);
-        }
-    }
-    return missing;
-}
-
 Result<bool> table_exists(pq::Connection& conn, const TableId& id) {
     auto res = conn.exec_params(
         "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 "
@@ -104,7 +83,7 @@ Status prepare_table(pq::Connection& conn, const TableSchema& table, bool defer_
         log.info("created target table {}", display_name(table.id));
         return {};
     }
-    auto missing = missing_columns(conn, table);
+    auto missing = pg::missing_columns(conn, table);
     if (!missing.ok()) {
         return missing.status();
     }

@@ -102,6 +102,20 @@ TEST_F(PipelineTest, BulkInsertsKeepTheirPlaceAmongOtherChanges) {
     EXPECT_EQ(tgt_->scalar("SELECT count(*) FROM items WHERE label = '\\N'"), "1240");  // 1250, minus 10 deleted
 }
 
+TEST_F(PipelineTest, ColumnsAddedAtTheSourceAreAddedAtTheTarget) {
+    src_->exec("CREATE TABLE t (id int PRIMARY KEY, v text)");
+    src_->exec("INSERT INTO t VALUES (1, 'a')");
+    write_config({"public.t"});
+    auto ferry = start_ferry();
+    ASSERT_TRUE(wait_equal({"t"}, 30s)) << ferry->log();
+    src_->exec("BEGIN; ALTER TABLE t ADD COLUMN price numeric(10,2), ADD COLUMN \"Note s\" text[]; "
+               "INSERT INTO t VALUES (2, 'b', 9.99, '{x,y}'); UPDATE t SET price = 1 WHERE id = 1; COMMIT");
+    ASSERT_TRUE(wait_equal({"t"}, 30s)) << ferry->log();
+    EXPECT_EQ(tgt_->scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 't'::regclass "
+                           "AND attname = 'price'"),
+              "numeric(10,2)");
+}
+
 TEST_F(PipelineTest, UnchangedToastKeepsTargetValue) {
     src_->exec("CREATE TABLE docs (id int PRIMARY KEY, title text, body text)");
     src_->exec("ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL");
