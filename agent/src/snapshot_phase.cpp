@@ -143,6 +143,10 @@ Status run_snapshot(const SnapshotPlan& plan, const capture::PgSourceConfig& sou
             std::unique_lock lock(mu);
             cv.wait_for(lock, stop, 500ms, [] { return false; });
             progress.tick(false);
+            store.put_status("updated_at_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                                 .count()))
+                .ignore();  // liveness for `ferry status`
             finished = static_cast<std::size_t>(std::count_if(counters.begin(), counters.end(),
                                                               [](const auto& c) { return c->state.load() == 2; }));
         }

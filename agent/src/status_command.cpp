@@ -73,6 +73,17 @@ Status print_status(const Config& config, bool as_json) {
         return it == status.end() ? std::string() : it->second;
     };
     const SourceView source = read_source(config);
+    // A phase that is not moving: the run process is gone (or hung).
+    std::string phase = get("phase").empty() ? "unknown" : get("phase");
+    double since_update = -1;
+    if (!get("updated_at_ms").empty()) {
+        since_update = static_cast<double>(now_ms() - std::stoll(get("updated_at_ms"))) / 1000.0;
+    }
+    const bool is_active_phase = phase == "streaming" || phase == "snapshot" || phase == "starting";
+    if (is_active_phase && since_update > 15) {
+        phase += " (no update for " + std::to_string(static_cast<long long>(since_update))
+                 + " s: is `ferry run` running?)";
+    }
     const std::string durable = position.value() ? format_position(*position.value()) : "";
     std::uint64_t lag_bytes = 0;
     double lag_seconds = 0;
@@ -102,6 +113,7 @@ Status print_status(const Config& config, bool as_json) {
         tables += "]";
         JsonObject out;
         out.add("pipeline", config.name).add("phase", get("phase").empty() ? "unknown" : get("phase"));
+        out.add("seconds_since_update", since_update);
         if (durable.empty()) {
             out.add_null("durable_position");
         } else {
@@ -124,7 +136,7 @@ Status print_status(const Config& config, bool as_json) {
         std::printf("%s\n", out.str().c_str());
         return {};
     }
-    std::printf("pipeline   %s\nphase      %s\n", config.name.c_str(), get("phase").empty() ? "unknown" : get("phase").c_str());
+    std::printf("pipeline   %s\nphase      %s\n", config.name.c_str(), phase.c_str());
     std::printf("durable    %s\n", durable.empty() ? "(none yet)" : durable.c_str());
     if (source.reachable) {
         std::printf("source     %s\nlag        %llu bytes, %.1f s\nslot       %s, retains %llu bytes of WAL\n",
