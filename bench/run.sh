@@ -113,6 +113,18 @@ wait_history() {  # target expected
   while [ "$(history "$1")" != "$2" ]; do sleep 0.05; done
 }
 
+# Starts ferry on the drain pipeline and times it until the target has `expected` history rows;
+# sets `caught_up_in` (seconds) and `peak_rss` (MB).
+time_ferry_catch_up() {
+  local expected=$1 start pid
+  start=$(now)
+  /usr/bin/time -f "%M" -o "$work/rss" "$FERRY" run -c "$work/drain.yaml" & pid=$!
+  wait_history "$SRV_T/d_ferry" "$expected"
+  caught_up_in=$(elapsed "$start")
+  pkill -TERM -f "^$FERRY run -c $work/drain.yaml"; wait "$pid" || true
+  peak_rss=$(( $(cat "$work/rss") / 1024 ))
+}
+
 # ferry: copy and start streaming, stop, write the backlog, then time the catch-up.
 fresh_target d_ferry
 ferry_config drain "$SRV_S/drain" "$SRV_T/d_ferry" initial
@@ -120,13 +132,8 @@ ferry_config drain "$SRV_S/drain" "$SRV_T/d_ferry" initial
 until "$FERRY" status -c "$work/drain.yaml" --json 2>/dev/null | grep -q '"phase":"streaming"'; do sleep 0.2; done
 kill "$pid"; wait "$pid"
 pgbench -n -c $clients -j 2 -t "$per_client" "$SRV_S/drain" >/dev/null 2>&1
-expected=$(history "$SRV_S/drain")
-start=$(now)
-/usr/bin/time -f "%M" -o "$work/rss-drain" "$FERRY" run -c "$work/drain.yaml" & pid=$!
-wait_history "$SRV_T/d_ferry" "$expected"
-t_ferry_drain=$(elapsed "$start")
-pkill -TERM -f "^$FERRY run -c $work/drain.yaml"; wait "$pid" || true
-rss_drain=$(( $(cat "$work/rss-drain") / 1024 ))
+time_ferry_catch_up "$(history "$SRV_S/drain")"
+t_ferry_drain=$caught_up_in; rss_drain=$peak_rss
 record "ferry drain" "$t_ferry_drain" "$(echo "$DRAIN_TXNS / $t_ferry_drain" | bc) txn/s, peak RSS ${rss_drain} MB"
 verify "ferry drain" "$SRV_T/d_ferry" "$SRV_S/drain"
 
@@ -155,13 +162,8 @@ echo "== 3. one transaction of 1M inserted rows (memory stays bounded: the trans
 wait_history "$SRV_T/d_ferry" "$(history "$SRV_S/drain")"
 kill "$pid"; wait "$pid"
 pgbench -n -c 1 -t 1 -f <(echo "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) SELECT 1, 1, g, 0, now() FROM generate_series(1, 1000000) g;") "$SRV_S/drain" >/dev/null 2>&1
-expected=$(history "$SRV_S/drain")
-start=$(now)
-/usr/bin/time -f "%M" -o "$work/rss-big" "$FERRY" run -c "$work/drain.yaml" & pid=$!
-wait_history "$SRV_T/d_ferry" "$expected"
-t_big=$(elapsed "$start")
-pkill -TERM -f "^$FERRY run -c $work/drain.yaml"; wait "$pid" || true
-rss_big=$(( $(cat "$work/rss-big") / 1024 ))
+time_ferry_catch_up "$(history "$SRV_S/drain")"
+t_big=$caught_up_in; rss_big=$peak_rss
 record "ferry, 1M-row transaction" "$t_big" "$(echo "1000000 / $t_big" | bc) rows/s, peak RSS ${rss_big} MB"
 verify "1M-row transaction" "$SRV_T/d_ferry" "$SRV_S/drain"
 

@@ -34,24 +34,27 @@ class FakeSource : public ChangeSource {
 public:
     // Events from `hold_from` on are sent only after release() (the test's "later").
     std::size_t hold_from = SIZE_MAX;
-    void release() { released_ = true; }
+    void release() {
+        {
+            std::lock_guard lock(mu_);
+            released_ = true;
+        }
+        wake_.notify_all();
+    }
 
     FakeSource(std::vector<Event> events, offsets::OffsetStore& store, std::function<std::uint64_t()> target_durable)
         : events_(std::move(events))
         , store_(store)
         , target_durable_(std::move(target_durable)) {}
     Result<Event> next(std::stop_token stop) override {
-        while (next_ >= hold_from && !released_.load() && !stop.stop_requested()) {
-            std::this_thread::sleep_for(1ms);  // a source with nothing to send yet
+        {
+            std::unique_lock lock(mu_);  // nothing to send until released (or ever, past the end)
+            wake_.wait(lock, stop, [&] { return next_ < events_.size() && (next_ < hold_from || released_); });
         }
-        if (next_ < events_.size() && !stop.stop_requested()) {
-            return events_[next_++];
+        if (stop.stop_requested()) {
+            return Status::error(Errc::Cancelled, "stop");
         }
-        std::mutex mu;
-        std::condition_variable_any cv;
-        std::unique_lock lock(mu);
-        cv.wait(lock, stop, [] { return false; });
-        return Status::error(Errc::Cancelled, "stop");
+        return events_[next_++];
     }
     Status keep_alive() override { return {}; }
     void acknowledge(const SourcePosition& durable) override {
@@ -74,7 +77,8 @@ public:
 private:
     std::vector<Event> events_;
     std::size_t next_ = 0;
-    std::atomic<bool> released_{false};
+    bool released_ = false;
+    std::condition_variable_any wake_;
     offsets::OffsetStore& store_;
     std::function<std::uint64_t()> target_durable_;
     std::mutex mu_;
@@ -126,6 +130,10 @@ public:
     std::vector<std::string> applied() {
         std::lock_guard lock(mu_);
         return applied_;
+    }
+    bool has_open(const std::string& entry) {
+        std::lock_guard lock(mu_);
+        return std::find(open_.begin(), open_.end(), entry) != open_.end();
     }
     std::uint64_t durable() {
         std::lock_guard lock(mu_);
@@ -217,8 +225,7 @@ TEST_F(StreamPhaseTest, StopInsideATransactionWaitsForItsCommit) {
     source.hold_from = 5;  // the second transaction's commit comes after the stop request
     StreamSettings settings;
     settings.applied = PgLsn{50};
-    std::atomic<int> began{0};
-    ASSERT_TRUE(run(source, sink, settings, [&] { return began++ > 20; },
+    ASSERT_TRUE(run(source, sink, settings, [&] { return sink.has_open("insert a") && sink.has_open("begin 200"); },
                     [&] { source.release(); })
                     .ok());
     EXPECT_EQ(sink.durable(), 210U);
@@ -234,8 +241,7 @@ TEST_F(StreamPhaseTest, StopInsideATransactionThatDoesNotEndDropsTheOpenBatch) {
     StreamSettings settings;
     settings.applied = PgLsn{50};
     settings.stop_grace = 100ms;
-    std::atomic<int> began{0};
-    ASSERT_TRUE(run(source, sink, settings, [&] { return began++ > 20; }).ok());
+    ASSERT_TRUE(run(source, sink, settings, [&] { return sink.has_open("begin 200"); }).ok());
     // Transaction 100 shared the target transaction with the open one: dropped, never acknowledged,
     // so the source sends it again on restart.
     EXPECT_EQ(sink.discards(), 1);
