@@ -1,7 +1,7 @@
 // libFuzzer target for the replication-protocol and pgoutput decoders: any input must decode or
 // return an error, never crash or read out of bounds. Build with clang and FERRY_FUZZ=ON:
 //   CXX=clang++ cmake -S . -B build-fuzz -DFERRY_FUZZ=ON -DFERRY_SANITIZE=address,undefined
-//   build-fuzz/tests/fuzz/ferry_pgoutput_fuzz tests/fixtures/pgoutput -max_total_time=60
+//   mkdir -p /tmp/corpus && build-fuzz/tests/fuzz/ferry_pgoutput_fuzz /tmp/corpus tests/fixtures/pgoutput -max_total_time=60
 #include <cstddef>
 #include <cstdint>
 #include <span>
