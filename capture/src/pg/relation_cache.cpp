@@ -12,6 +12,14 @@ Status RelationCache::update(const RelationMsg& msg) {
     const TableId id{msg.schema.empty() ? "pg_catalog" : msg.schema, msg.name};
     const auto it = captured_.find(id);
     if (it == captured_.end()) {
+        const auto known = by_relid_.find(msg.relid);
+        if (known != by_relid_.end() && known->second) {
+            // Same relation, new name: its changes must not silently stop arriving at the target.
+            return Status::error(Errc::Unsupported, "captured table " + display_name(known->second->id)
+                                                        + " was renamed to " + display_name(id)
+                                                        + " at the source; rename the target table and the entry "
+                                                          "in source.tables to match, then restart");
+        }
         by_relid_[msg.relid] = nullptr;
         return {};
     }

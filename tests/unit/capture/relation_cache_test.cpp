@@ -61,6 +61,17 @@ TEST(RelationCache, UncapturedTablesMapToNull) {
     EXPECT_EQ(s.value(), nullptr);
 }
 
+TEST(RelationCache, RenameOfACapturedTableStopsThePipeline) {
+    RelationCache cache({orders()}, nullptr);
+    ASSERT_TRUE(cache.update(relation({{true, "id", 20, -1}, {false, "note", 25, -1}})).ok());
+    auto renamed = relation({{true, "id", 20, -1}, {false, "note", 25, -1}});
+    renamed.name = "orders_old";
+    auto st = cache.update(renamed);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.code(), Errc::Unsupported);
+    EXPECT_NE(st.message().find("renamed to public.orders_old"), std::string::npos);
+}
+
 TEST(RelationCache, ChangeBeforeRelationIsCorruption) {
     RelationCache cache({orders()}, nullptr);
     auto s = cache.find(99);
