@@ -2,6 +2,9 @@
 # Starts and stops the throwaway PostgreSQL 15 servers the integration tests and the demo use.
 #   servers.sh up DIR     start: source (wal_level=logical), target, and a wal_level=replica server;
 #                         writes DIR/env with FERRY_TEST_PG_* connection strings to source
+#   servers.sh single DIR [postgresql.conf lines...]
+#                         start one more wal_level=logical server in DIR/single and print its DSN
+#                         (for tests that change server-wide settings)
 #   servers.sh down DIR   stop them and remove DIR
 # PostgreSQL refuses to run as root, so the clusters run as the `postgres` user.
 set -euo pipefail
@@ -49,11 +52,20 @@ CONF
   echo "postgresql://postgres@127.0.0.1:$port/postgres"
 }
 
+prepare_dir() {
+  mkdir -p "$dir"
+  chmod 755 "$dir"
+  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
+}
+
 case "$cmd" in
+  single)
+    shift 2
+    prepare_dir
+    start_cluster single logical "fsync = off" "$@"
+    ;;
   up)
-    mkdir -p "$dir"
-    chmod 755 "$dir"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
+    prepare_dir
     fsync=${FERRY_TEST_PG_FSYNC:-off}
     src=$(start_cluster source logical "fsync = $fsync")
     tgt=$(start_cluster target replica "fsync = $fsync")
@@ -66,7 +78,7 @@ ENV
     echo "servers up in $dir" >&2
     ;;
   down)
-    for name in source target replica_level; do
+    for name in source target replica_level single; do
       if [ -d "$dir/$name" ]; then as_pg "$PGBIN/pg_ctl" -D "$dir/$name" -m immediate -w stop >/dev/null 2>&1 || true; fi
     done
     rm -rf "$dir"

@@ -1,4 +1,7 @@
 // Startup errors: each gives its clear one-line error and a non-zero exit, and writes nothing.
+#include <cstdio>
+#include <filesystem>
+
 #include "workload.hpp"
 
 namespace ferry::test {
@@ -97,6 +100,60 @@ TEST_F(StartupErrors, UserWithoutReplicationPrivilege) {
     EXPECT_EQ(code, 1) << log;
     EXPECT_NE(last_line(log).find("ALTER ROLE"), std::string::npos) << log;
     EXPECT_NE(last_line(log).find("REPLICATION"), std::string::npos) << log;
+}
+
+// A slot that lost its WAL (max_slot_wal_keep_size) on a server of its own, since the setting is
+// server-wide and would endanger the slots of tests running beside this one.
+TEST_F(StartupErrors, SlotThatLostItsWal) {
+    const std::string servers = scratch_.path("servers");
+    namespace fs = std::filesystem;  // the server runs as the postgres user: it must reach its directory
+    fs::permissions(scratch_.path("."), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec
+                                            | fs::perms::others_read | fs::perms::others_exec);
+    std::string dsn;
+    {
+        const std::string cmd = std::string(FERRY_SERVERS_SCRIPT) + " single " + servers
+                                + " 'max_slot_wal_keep_size = 1MB' 'max_wal_size = 64MB' 2>&1";
+        FILE* out = popen(cmd.c_str(), "r");
+        ASSERT_NE(out, nullptr);
+        char line[512];
+        while (std::fgets(line, sizeof line, out) != nullptr) {
+            dsn = line;
+        }
+        ASSERT_EQ(pclose(out), 0) << dsn;
+        dsn.erase(dsn.find_last_not_of('\n') + 1);
+    }
+    struct Down {
+        std::string dir;
+        ~Down() { std::system((std::string(FERRY_SERVERS_SCRIPT) + " down " + dir).c_str()); }  // NOLINT(concurrency-mt-unsafe)
+    } down{servers};
+    TestDb source(dsn, name_);
+    source.exec("CREATE TABLE t (id int PRIMARY KEY)");
+    config_path_ = scratch_.write("ferry.yaml", pipeline_config(name_, source.dsn(), tgt_->dsn(), {"public.t"},
+                                                                scratch_.path("state")));
+    {
+        FerryProcess ferry({"run", "-c", config_path_}, scratch_.path("first.log"));
+        source.exec("INSERT INTO t VALUES (1)");
+        ASSERT_TRUE(eventually([&] {
+            try {
+                return tgt_->dump("t") == source.dump("t") && source.dump("t").size() == 1;
+            } catch (const std::exception&) {
+                return false;  // the target table does not exist yet
+            }
+        }, 30s)) << ferry.log();
+        ferry.terminate();
+        ASSERT_EQ(ferry.wait(30s), 0) << ferry.log();
+    }
+    // Changes ferry has not seen, then enough WAL that the slot's share is removed.
+    source.exec("INSERT INTO t VALUES (2)");
+    ASSERT_TRUE(eventually([&] {
+        source.exec("CREATE TABLE IF NOT EXISTS filler (x text); INSERT INTO filler SELECT repeat('x', 1000) "
+                    "FROM generate_series(1, 5000); SELECT pg_switch_wal(); CHECKPOINT");
+        return source.scalar("SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'ferry_" + name_ + "'") == "lost";
+    }, 60s));
+    auto [code, log] = run_once("lost.log");
+    EXPECT_EQ(code, 1) << log;
+    EXPECT_NE(last_line(log).find("lost the WAL it needed"), std::string::npos) << log;
+    EXPECT_EQ(tgt_->scalar("SELECT count(*) FROM t"), "1");
 }
 
 TEST_F(StartupErrors, SecondInstanceOnSameStateDirIsRefused) {
