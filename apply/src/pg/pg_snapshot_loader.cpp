@@ -43,7 +43,7 @@ public:
     }
 
     Status write(const SnapshotChunk& chunk) override {
-        if (PQputCopyData(conn_.get(), chunk.copy_text.data(), static_cast<int>(chunk.copy_text.size())) != 1) {
+        if (PQputCopyData(conn_.get(), chunk.copy_data.data(), static_cast<int>(chunk.copy_data.size())) != 1) {
             return Status::error(Errc::Transient, what_ + ": " + PQerrorMessage(conn_.get()));
         }
         return {};

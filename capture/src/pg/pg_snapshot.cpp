@@ -49,7 +49,7 @@ public:
             return st;
         }
         SnapshotChunk chunk;
-        chunk.copy_text.reserve(kChunkBytes + 65536);
+        chunk.copy_data.reserve(kChunkBytes + 65536);
         for (;;) {
             char* raw = nullptr;
             const int n = PQgetCopyData(conn_.get(), &raw, /*async=*/0);
@@ -60,14 +60,14 @@ public:
                 return Status::error(Errc::Transient, what + ": " + PQerrorMessage(conn_.get()));
             }
             pq::CopyBufferPtr row{raw};
-            chunk.copy_text.append(raw, static_cast<std::size_t>(n));  // one row per CopyData message
+            chunk.copy_data.append(raw, static_cast<std::size_t>(n));  // one row per CopyData message
             ++chunk.rows;
-            if (chunk.copy_text.size() >= kChunkBytes) {
+            if (chunk.copy_data.size() >= kChunkBytes) {
                 if (Status st = consume(std::move(chunk)); !st.ok()) {
                     return st;
                 }
                 chunk = SnapshotChunk{};
-                chunk.copy_text.reserve(kChunkBytes + 65536);
+                chunk.copy_data.reserve(kChunkBytes + 65536);
             }
         }
         pq::ResultPtr end{PQgetResult(conn_.get())};
@@ -79,7 +79,7 @@ public:
         if (format == CopyFormat::Binary && chunk.rows > 0) {
             --chunk.rows;  // binary COPY ends with a trailer message that is not a row
         }
-        return chunk.copy_text.empty() ? Status() : consume(std::move(chunk));
+        return chunk.copy_data.empty() ? Status() : consume(std::move(chunk));
     }
 
 private:

@@ -20,7 +20,7 @@ namespace ferry {
 enum class CopyFormat : std::uint8_t { Text = 1, Binary = 2 };
 
 struct SnapshotChunk {
-    std::string copy_text;  // COPY data in the table's chosen format; whole rows for Text
+    std::string copy_data;  // COPY data in the table's chosen format; whole rows for Text
     std::uint64_t rows = 0;
 };
 
