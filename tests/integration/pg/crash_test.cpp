@@ -32,6 +32,8 @@ TEST_F(CrashTest, KillNineDuringSnapshotAndStreamingThenRestart) {
     create_data();
     BankWorkload writes(src_->dsn());
     std::mt19937 rng(std::random_device{}());
+    // The copy of `big` takes about a second here: the first two kills land well inside it.
+    std::uniform_int_distribution<int> early_ms(0, 300);
     std::uniform_int_distribution<int> delay_ms(0, 1200);
     int snapshot_kills = 0;
     int streaming_kills = 0;
@@ -44,7 +46,7 @@ TEST_F(CrashTest, KillNineDuringSnapshotAndStreamingThenRestart) {
             return (round < 3 && log.find("copying") != std::string::npos)
                    || log.find("streaming from slot") != std::string::npos;
         }, 120s)) << ferry->log();
-        eventually([&] { return !ferry->running(); }, std::chrono::milliseconds(delay_ms(rng)));
+        eventually([&] { return !ferry->running(); }, std::chrono::milliseconds(round < 2 ? early_ms(rng) : delay_ms(rng)));
         ASSERT_TRUE(ferry->running()) << ferry->log();
         ferry->kill_hard();
         const auto log = ferry->log();
