@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "clock.hpp"
 #include "logging.hpp"
 #include "snapshot_progress.hpp"
 
@@ -168,10 +169,7 @@ Status run_snapshot(const SnapshotPlan& plan, const capture::PgSourceConfig& sou
             }
             lock.unlock();
             progress.tick(false);
-            store.put_status("updated_at_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                                 .count()))
-                .ignore();  // liveness for `ferry status`
+            store.put_status("updated_at_ms", std::to_string(epoch_ms())).ignore();  // liveness for `ferry status`
             lock.lock();
         }
     }  // joins the workers

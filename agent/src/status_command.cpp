@@ -5,6 +5,7 @@
 
 #include "ferry/capture/pg_capture.hpp"
 #include "ferry/offsets/offset_store.hpp"
+#include "clock.hpp"
 #include "json.hpp"
 #include "logging.hpp"
 
@@ -19,11 +20,6 @@ const char* state_name(offsets::TableState s) {
         case offsets::TableState::Done: return "done";
     }
     return "unknown";
-}
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 struct SourceView {
@@ -77,7 +73,7 @@ Status print_status(const Config& config, bool as_json) {
     std::string phase = get("phase").empty() ? "unknown" : get("phase");
     double since_update = -1;
     if (!get("updated_at_ms").empty()) {
-        since_update = static_cast<double>(now_ms() - std::stoll(get("updated_at_ms"))) / 1000.0;
+        since_update = static_cast<double>(epoch_ms() - std::stoll(get("updated_at_ms"))) / 1000.0;
     }
     const bool is_active_phase = phase == "streaming" || phase == "snapshot" || phase == "starting";
     if (is_active_phase && since_update > 15) {
@@ -94,7 +90,7 @@ Status print_status(const Config& config, bool as_json) {
         const std::string commit_ms = get("applied_commit_time_ms");
         // Caught up: nothing captured is waiting, whatever WAL other databases write meanwhile.
         if (get("caught_up") != "1" && !commit_ms.empty() && commit_ms != "0") {
-            lag_seconds = static_cast<double>(now_ms() - std::stoll(commit_ms)) / 1000.0;
+            lag_seconds = static_cast<double>(epoch_ms() - std::stoll(commit_ms)) / 1000.0;
         }
         if (source.slot.exists) {
             retained_bytes = source.current.value - std::min(source.current.value, source.slot.confirmed_flush.value);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "clock.hpp"
 #include "ferry/core/queue.hpp"
 #include "logging.hpp"
 
@@ -20,10 +21,6 @@ constexpr auto kStatusInterval = 1s;              // status values for `ferry st
 constexpr std::size_t kMaxBatchChanges = 200000;  // bounds a target transaction of many small ones
 
 bool before(const SourcePosition& a, const SourcePosition& b) { return std::get<PgLsn>(a) < std::get<PgLsn>(b); }
-
-std::string epoch_ms(std::chrono::system_clock::time_point t) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-}
 
 // Reads the source on its own thread; the queue bounds how far it runs ahead.
 class CaptureThread {
@@ -190,8 +187,8 @@ void Applier::write_status(bool force, bool caught_up) {
     }
     last_status_ = now;
     store_.put_status("applied_position", format_position(applied_)).ignore();
-    store_.put_status("applied_commit_time_ms", epoch_ms(applied_commit_time_)).ignore();
-    store_.put_status("updated_at_ms", epoch_ms(std::chrono::system_clock::now())).ignore();
+    store_.put_status("applied_commit_time_ms", std::to_string(epoch_ms(applied_commit_time_))).ignore();
+    store_.put_status("updated_at_ms", std::to_string(epoch_ms())).ignore();
     store_.put_status("applied_transactions", std::to_string(applied_transactions_)).ignore();
     store_.put_status("caught_up", caught_up ? "1" : "0").ignore();
 }

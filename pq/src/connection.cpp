@@ -150,17 +150,22 @@ Result<ResultPtr> Connection::exec(const std::string& sql, std::string_view what
 
 Result<ResultPtr> Connection::exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params,
                                           std::string_view what) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) {
-        values.push_back(p ? p->c_str() : nullptr);
-    }
+    const auto values = param_values(params);
     ResultPtr res{PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                nullptr, 0)};
     if (Status st = check(res.get(), what); !st.ok()) {
         return st;
     }
     return res;
+}
+
+std::vector<const char*> param_values(const std::vector<std::optional<std::string>>& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) {
+        values.push_back(p ? p->c_str() : nullptr);
+    }
+    return values;
 }
 
 Status Connection::run(const std::string& sql, std::string_view what) {

@@ -148,11 +148,7 @@ private:
 
 Status PgChangeSink::send(const std::string& sql, const std::vector<std::optional<std::string>>& params,
                           Expected expected) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) {
-        values.push_back(p ? p->c_str() : nullptr);
-    }
+    const auto values = pq::param_values(params);
     if (PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                           nullptr, 0)
         != 1) {
@@ -181,11 +177,7 @@ Status PgChangeSink::send_prepared(const std::string& cache_key, const std::stri
     if (!name.ok()) {
         return name.status();
     }
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) {
-        values.push_back(p ? p->c_str() : nullptr);
-    }
+    const auto values = pq::param_values(params);
     if (PQsendQueryPrepared(conn_.get(), name.value().c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                             nullptr, 0)
         != 1) {

@@ -73,6 +73,9 @@ Errc classify_sqlstate(std::string_view sqlstate);
 // Message without row data, prefixed with `what`.
 std::string safe_error_message(const PGresult* res, const PGconn* conn, std::string_view what);
 
+// libpq's paramValues for text-format parameters: nullptr for SQL NULL. Points into `params`.
+std::vector<const char*> param_values(const std::vector<std::optional<std::string>>& params);
+
 // Field accessors that tolerate NULL.
 inline std::string field(const PGresult* res, int row, int col) {
     return PQgetisnull(res, row, col) != 0 ? std::string() : std::string(PQgetvalue(res, row, col));
