@@ -20,7 +20,7 @@ constexpr auto kMaxBatchDelay = 1s;               // a target commit at least th
 constexpr auto kStatusInterval = 1s;              // status values for `ferry status`
 constexpr std::size_t kMaxBatchChanges = 200000;  // bounds a target transaction of many small ones
 
-bool before(const SourcePosition& a, const SourcePosition& b) { return std::get<PgLsn>(a) < std::get<PgLsn>(b); }
+bool before(const SourcePosition& a, const SourcePosition& b) { return position_before(a, b); }
 
 // Reads the source on its own thread; the queue bounds how far it runs ahead.
 class CaptureThread {

@@ -16,7 +16,9 @@ constexpr char kTablePrefix[] = "table/";
 constexpr char kSchemaPrefix[] = "schema/";
 constexpr char kStatusPrefix[] = "status/";
 constexpr std::uint8_t kFormatVersion = 1;
+constexpr std::uint8_t kSchemaFormatVersion = 2;  // 1: before Engine existed (every table PostgreSQL)
 constexpr std::uint8_t kPositionPgLsn = 1;
+constexpr std::uint8_t kPositionBinlog = 2;
 
 Status to_status(const rocksdb::Status& s, std::string_view what) {
     if (s.ok()) {
@@ -64,25 +66,45 @@ Result<TableProgress> decode_progress(std::string_view bytes) {
 
 std::string encode_position(const SourcePosition& position) {
     std::string out(1, static_cast<char>(kFormatVersion));
-    out.push_back(static_cast<char>(kPositionPgLsn));
-    detail::put_u64(out, std::get<PgLsn>(position).value);
+    if (const auto* lsn = std::get_if<PgLsn>(&position)) {
+        out.push_back(static_cast<char>(kPositionPgLsn));
+        detail::put_u64(out, lsn->value);
+        return out;
+    }
+    const auto& binlog = std::get<BinlogPosition>(position);
+    out.push_back(static_cast<char>(kPositionBinlog));
+    detail::put_string(out, binlog.file);
+    detail::put_u64(out, binlog.offset);
+    detail::put_string(out, binlog.gtid);
     return out;
 }
 
 Result<SourcePosition> decode_position(std::string_view bytes) {
+    const auto bad = [] { return Status::error(Errc::Corruption, "unreadable position record in the state directory"); };
     detail::Reader r(bytes);
     std::uint8_t version = 0;
     std::uint8_t kind = 0;
-    std::uint64_t lsn = 0;
-    if (!r.u8(version) || version != kFormatVersion || !r.u8(kind) || kind != kPositionPgLsn || !r.u64(lsn)
-        || !r.at_end()) {
-        return Status::error(Errc::Corruption, "unreadable position record in the state directory");
+    if (!r.u8(version) || version != kFormatVersion || !r.u8(kind)) {
+        return bad();
     }
-    return SourcePosition{PgLsn{lsn}};
+    if (kind == kPositionPgLsn) {
+        std::uint64_t lsn = 0;
+        if (!r.u64(lsn) || !r.at_end()) {
+            return bad();
+        }
+        return SourcePosition{PgLsn{lsn}};
+    }
+    BinlogPosition binlog;
+    if (kind != kPositionBinlog || !r.string(binlog.file) || !r.u64(binlog.offset) || !r.string(binlog.gtid)
+        || !r.at_end()) {
+        return bad();
+    }
+    return SourcePosition{std::move(binlog)};
 }
 
 std::string encode_schema(const TableSchema& table) {
-    std::string out(1, static_cast<char>(kFormatVersion));
+    std::string out(1, static_cast<char>(kSchemaFormatVersion));
+    out.push_back(static_cast<char>(table.engine));
     detail::put_string(out, table.id.schema);
     detail::put_string(out, table.id.name);
     out.push_back(static_cast<char>(table.identity));
@@ -107,11 +129,14 @@ Result<TableSchema> decode_schema(std::string_view bytes) {
     std::uint8_t version = 0;
     std::uint8_t identity = 0;
     std::uint64_t ncols = 0;
-    if (!r.u8(version) || version != kFormatVersion || !r.string(t.id.schema) || !r.string(t.id.name)
+    std::uint8_t engine = static_cast<std::uint8_t>(Engine::Postgres);
+    if (!r.u8(version) || version < 1 || version > kSchemaFormatVersion || (version >= 2 && !r.u8(engine))
+        || engine < 1 || engine > 2 || !r.string(t.id.schema) || !r.string(t.id.name)
         || !r.u8(identity) || identity < 1 || identity > 2 || !r.u64(ncols) || ncols > 1664) {
         return bad();
     }
     t.identity = static_cast<Identity>(identity);
+    t.engine = static_cast<Engine>(engine);
     for (std::uint64_t i = 0; i < ncols; ++i) {
         Column c;
         std::uint64_t oid = 0;

@@ -20,6 +20,28 @@ TEST(Lsn, FormatsAndParses) {
     EXPECT_EQ(std::get<PgLsn>(pos), lsn);
 }
 
+TEST(BinlogPosition, FormatsParsesAndOrdersByFileSequence) {
+    const BinlogPosition a{"binlog.999999", 4567, "0-1-42,1-2-7"};
+    SourcePosition pos;
+    ASSERT_TRUE(parse_position(format_position(SourcePosition{a}), pos));
+    EXPECT_EQ(std::get<BinlogPosition>(pos).gtid, "0-1-42,1-2-7");
+    EXPECT_EQ(std::get<BinlogPosition>(pos), a);
+    const BinlogPosition mysql{"mysql-bin.000003", 155, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"};
+    ASSERT_TRUE(parse_position(format_position(SourcePosition{mysql}), pos));
+    EXPECT_EQ(std::get<BinlogPosition>(pos).gtid, mysql.gtid);
+    EXPECT_EQ(std::get<BinlogPosition>(pos).offset, 155U);
+    // After rotation past 999999 the suffix grows a digit: still later.
+    EXPECT_TRUE(position_before(a, BinlogPosition{"binlog.1000000", 4, ""}));
+    EXPECT_TRUE(position_before(BinlogPosition{"binlog.000002", 900, ""}, BinlogPosition{"binlog.000003", 4, ""}));
+    EXPECT_TRUE(position_before(BinlogPosition{"binlog.000002", 4, ""}, BinlogPosition{"binlog.000002", 5, ""}));
+    EXPECT_FALSE(position_before(a, a));
+    EXPECT_FALSE(position_before(PgLsn{1}, a));
+    BinlogPosition out;
+    for (const char* bad : {"", ":", "binlog.1:", ":12", "binlog.1:12x", "binlog.1"}) {
+        EXPECT_FALSE(parse_binlog_position(bad, out)) << bad;
+    }
+}
+
 TEST(BoundedQueue, BlocksWhenFullAndStops) {
     BoundedQueue<int> q(1);
     std::stop_source stop;

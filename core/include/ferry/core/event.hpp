@@ -2,8 +2,9 @@
 //
 // A source emits, in commit order: TxnBegin, one or more ChangeBatch, TxnCommit for every source
 // transaction, so that a transaction of any size streams through bounded memory (invariant 9).
-// Heartbeat carries a position at which nothing is in flight. Values of PostgreSQL sources are the
-// server's text form (exact for every type); the column's type tells how to read them.
+// Heartbeat carries a position at which nothing is in flight. Values are text: for PostgreSQL sources
+// the server's text form (exact for every type); for MySQL/MariaDB sources the forms documented in
+// capture/mysql (mysql_values.hpp). The table's engine and the column's type tell how to read them.
 #pragma once
 
 #include <chrono>
@@ -25,9 +26,24 @@ struct PgLsn {
 std::string format_lsn(PgLsn lsn);            // "16/B374D848"
 bool parse_lsn(std::string_view text, PgLsn& out);
 
-using SourcePosition = std::variant<PgLsn>;  // MySQL forms join with their issue
+// A place in a MySQL/MariaDB server's binlog: always between two transactions. Ordered by the file's
+// sequence number, then the offset (one server's binlog is one totally ordered log); `gtid` is the
+// server's GTID state at that point (MariaDB "0-1-42,1-2-7", MySQL "uuid:1-42"), empty without GTIDs.
+struct BinlogPosition {
+    std::string file;  // e.g. "binlog.000012"
+    std::uint64_t offset = 0;
+    std::string gtid;
+    std::strong_ordering operator<=>(const BinlogPosition& other) const;
+    bool operator==(const BinlogPosition& other) const { return (*this <=> other) == 0; }
+};
+std::string format_binlog_position(const BinlogPosition& position);  // "binlog.000012:4567 gtid 0-1-42"
+bool parse_binlog_position(std::string_view text, BinlogPosition& out);
+
+using SourcePosition = std::variant<PgLsn, BinlogPosition>;
 std::string format_position(const SourcePosition& position);
 bool parse_position(std::string_view text, SourcePosition& out);  // inverse of format_position
+// a < b for positions of the same kind; positions of different kinds never compare as before.
+bool position_before(const SourcePosition& a, const SourcePosition& b);
 
 struct Null {
     bool operator==(const Null&) const = default;
@@ -49,8 +65,9 @@ std::string display_name(const TableId& table);
 
 struct Column {
     std::string name;
-    std::string type_name;         // as the source spells it, e.g. "numeric(12,2)", "public.mood[]"
-    std::uint32_t type_oid = 0;    // PostgreSQL type OID at the source (0 if unknown)
+    std::string type_name;         // as the source spells it, e.g. "numeric(12,2)", "public.mood[]",
+                                   // MySQL's COLUMN_TYPE: "bigint(20) unsigned", "enum('a','b')"
+    std::uint32_t type_oid = 0;    // PostgreSQL type OID at the source (0 if unknown or MySQL)
     bool is_key = false;           // part of the replica identity used to find the row
     bool is_nullable = true;
     bool operator==(const Column&) const = default;
@@ -58,13 +75,18 @@ struct Column {
 
 enum class Identity : std::uint8_t { Key = 1, FullRow = 2 };
 
+// Which server's type system a table's columns (type_name, value text forms) come from.
+// Persisted: never renumber.
+enum class Engine : std::uint8_t { Postgres = 1, MySql = 2 };
+
 struct TableSchema {
     TableId id;
     std::vector<Column> columns;
     Identity identity = Identity::Key;
     std::vector<std::string> primary_key;  // column names of the source's primary key (may be empty)
+    Engine engine = Engine::Postgres;
     bool same_shape(const TableSchema& other) const {
-        return id == other.id && columns == other.columns && identity == other.identity;
+        return id == other.id && columns == other.columns && identity == other.identity && engine == other.engine;
     }
 };
 using SchemaPtr = std::shared_ptr<const TableSchema>;
