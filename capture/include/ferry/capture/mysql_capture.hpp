@@ -1,0 +1,72 @@
+// MySQL/MariaDB capture: server checks, table discovery, consistent snapshots with their binlog
+// position, and the change stream (the binlog, read as a replica through MariaDB Connector/C's
+// mariadb_rpl API and decoded by Ferry's own pure decoders).
+//
+// Every object owns its own connection and belongs to one thread. Factories return Errc::Transient
+// when the server is unreachable and Errc::Fatal/SourceGone when the operator must act.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ferry/core/event.hpp"
+#include "ferry/core/names.hpp"
+#include "ferry/core/ports.hpp"
+#include "ferry/core/status.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace ferry::capture {
+
+using LoggerPtr = std::shared_ptr<spdlog::logger>;
+
+// Empty when `url` is a valid mysql:// URL, else the reason.
+std::string check_mysql_url(const std::string& url);
+// host:port/database, for logs (never the password).
+std::string describe_mysql_url(const std::string& url);
+
+struct MysqlSourceConfig {
+    std::string url;
+    std::uint32_t server_id = 0;  // the replica id Ferry registers with; unique among the server's replicas
+    std::vector<TablePattern> tables;
+    std::size_t max_batch_changes = 2000;  // changes per ChangeBatch event
+};
+
+class MysqlCatalog {
+public:
+    static Result<std::unique_ptr<MysqlCatalog>> connect(const MysqlSourceConfig& config, LoggerPtr log);
+    virtual ~MysqlCatalog() = default;
+
+    // log_bin, binlog_format=ROW, binlog_row_image=FULL, binlog_row_metadata=FULL, privileges:
+    // Errc::Fatal naming the setting and the fix.
+    virtual Status check_server() = 0;
+    // Errc::InvalidConfig listing unknown tables; tables in engines without consistent snapshots.
+    virtual Result<SourceCatalog> resolve_tables() = 0;
+    // What identifies the server (MySQL server_uuid; MariaDB server_id), recorded in the state.
+    virtual Result<std::string> server_identity() = 0;
+    // The end of the binlog now, with the GTID state there.
+    virtual Result<BinlogPosition> current_position() = 0;
+    // Errc::SourceGone when the binlog at `position` is no longer on the server (purged), or when
+    // the server's GTID state there differs from the recorded one (a different server or a reset).
+    virtual Status check_position(const BinlogPosition& position) = 0;
+    virtual Result<std::uint64_t> estimate_rows(const TableId& table) = 0;
+};
+
+// A reader inside its own consistent snapshot; it sees every transaction before `position` and
+// none at or after it.
+struct MysqlSnapshot {
+    std::unique_ptr<SnapshotReader> reader;
+    BinlogPosition position;
+};
+Result<MysqlSnapshot> open_mysql_snapshot(const MysqlSourceConfig& config);
+
+// Streams the binlog from `start` (a transaction boundary: the end of the last applied transaction).
+Result<std::unique_ptr<ChangeSource>> open_mysql_change_source(const MysqlSourceConfig& config,
+                                                               const BinlogPosition& start,
+                                                               const std::vector<TableSchema>& tables, LoggerPtr log);
+
+}  // namespace ferry::capture

@@ -1,0 +1,506 @@
+#include "binlog_transactions.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "ddl_statement.hpp"
+#include "ferry/core/mysql_types.hpp"
+
+namespace ferry::capture::mysql {
+
+namespace {
+
+using Kind = MysqlType::Kind;
+
+std::string lower_prefix(std::string_view s, std::size_t n) {
+    std::string out;
+    for (const char c : s.substr(0, n)) {
+        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (std::isspace(static_cast<unsigned char>(s.back())) != 0 || s.back() == ';')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size() && lower_prefix(a, a.size()) == b; }
+
+// The binlog type codes a column declared as `kind` may arrive with.
+bool binlog_type_matches(Kind kind, std::uint8_t type) {
+    switch (kind) {
+        case Kind::TinyInt: return type == kTypeTiny;
+        case Kind::SmallInt: return type == kTypeShort;
+        case Kind::MediumInt: return type == kTypeInt24;
+        case Kind::Int: return type == kTypeLong;
+        case Kind::BigInt: return type == kTypeLongLong;
+        case Kind::Decimal: return type == kTypeNewDecimal;
+        case Kind::Float: return type == kTypeFloat;
+        case Kind::Double: return type == kTypeDouble;
+        case Kind::Bit: return type == kTypeBit;
+        case Kind::Year: return type == kTypeYear;
+        case Kind::Date: return type == kTypeDate || type == kTypeNewDate;
+        case Kind::Time: return type == kTypeTime2 || type == kTypeTime;
+        case Kind::DateTime: return type == kTypeDateTime2 || type == kTypeDateTime;
+        case Kind::Timestamp: return type == kTypeTimestamp2 || type == kTypeTimestamp;
+        case Kind::Char: case Kind::Binary: return type == kTypeString;
+        case Kind::VarChar: case Kind::VarBinary: return type == kTypeVarchar || type == kTypeVarString;
+        case Kind::Text: case Kind::Blob: case Kind::Json:
+            return type == kTypeBlob || type == kTypeTinyBlob || type == kTypeMediumBlob || type == kTypeLongBlob
+                   || type == kTypeJson;
+        case Kind::Enum: return type == kTypeEnum;
+        case Kind::Set: return type == kTypeSet;
+        case Kind::Other: return false;
+    }
+    return false;
+}
+
+unsigned max_bytes_per_char(std::uint32_t collation, const CollationCharsets& charsets) {
+    const auto it = charsets.find(collation);
+    if (it == charsets.end()) {
+        return 1;
+    }
+    return it->second == "utf8mb4" ? 4 : (it->second == "utf8mb3" || it->second == "utf8") ? 3 : 1;
+}
+
+// A COLUMN_TYPE spelling for a column known only from a table map (one added after startup).
+std::string derived_type_name(const TableMapColumn& c, const CollationCharsets& charsets) {
+    MysqlType t;
+    const bool binary = c.collation == kCollationBinary;
+    static const char* const kBlobs[] = {"tinyblob", "blob", "mediumblob", "longblob"};
+    static const char* const kTexts[] = {"tinytext", "text", "mediumtext", "longtext"};
+    switch (c.type) {
+        case kTypeTiny: t.base = "tinyint"; break;
+        case kTypeShort: t.base = "smallint"; break;
+        case kTypeInt24: t.base = "mediumint"; break;
+        case kTypeLong: t.base = "int"; break;
+        case kTypeLongLong: t.base = "bigint"; break;
+        case kTypeNewDecimal: t.base = "decimal"; t.precision = c.precision; t.scale = c.scale; break;
+        case kTypeFloat: t.base = "float"; break;
+        case kTypeDouble: t.base = "double"; break;
+        case kTypeBit: t.base = "bit"; t.length = c.length; break;
+        case kTypeYear: t.base = "year"; break;
+        case kTypeDate: case kTypeNewDate: t.base = "date"; break;
+        case kTypeTime: case kTypeTime2: t.base = "time"; t.scale = c.scale; break;
+        case kTypeDateTime: case kTypeDateTime2: t.base = "datetime"; t.scale = c.scale; break;
+        case kTypeTimestamp: case kTypeTimestamp2: t.base = "timestamp"; t.scale = c.scale; break;
+        case kTypeString:
+            t.base = binary ? "binary" : "char";
+            t.length = binary ? c.length : c.length / max_bytes_per_char(c.collation, charsets);
+            break;
+        case kTypeVarchar: case kTypeVarString:
+            t.base = binary ? "varbinary" : "varchar";
+            t.length = binary ? c.length : c.length / max_bytes_per_char(c.collation, charsets);
+            break;
+        case kTypeBlob: case kTypeTinyBlob: case kTypeMediumBlob: case kTypeLongBlob:
+            t.base = (binary ? kBlobs : kTexts)[c.length >= 1 && c.length <= 4 ? c.length - 1 : 3];
+            break;
+        case kTypeEnum: t.base = "enum"; t.labels = c.labels; break;
+        case kTypeSet: t.base = "set"; t.labels = c.labels; break;
+        default: t.base = "unknown"; break;
+    }
+    t.kind = parse_mysql_type(t.base).kind;
+    t.is_unsigned = c.is_unsigned && (c.type == kTypeTiny || c.type == kTypeShort || c.type == kTypeInt24
+                                      || c.type == kTypeLong || c.type == kTypeLongLong);
+    return format_mysql_type(t);
+}
+
+}  // namespace
+
+GtidState GtidState::parse(const std::string& text) {
+    GtidState g;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto comma = text.find(',', start);
+        std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        std::erase_if(part, [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
+        start = comma == std::string::npos ? text.size() : comma + 1;
+        if (part.empty()) {
+            continue;
+        }
+        if (const auto colon = part.find(':'); colon != std::string::npos) {  // MySQL uuid:1-5:7
+            auto& intervals = g.sets_[part.substr(0, colon)];
+            std::size_t at = colon + 1;
+            while (at <= part.size()) {
+                const auto next = part.find(':', at);
+                const std::string range = part.substr(at, next == std::string::npos ? std::string::npos : next - at);
+                const auto dash = range.find('-');
+                std::int64_t lo = 0;
+                std::int64_t hi = 0;
+                std::from_chars(range.data(), range.data() + (dash == std::string::npos ? range.size() : dash), lo);
+                hi = lo;
+                if (dash != std::string::npos) {
+                    std::from_chars(range.data() + dash + 1, range.data() + range.size(), hi);
+                }
+                intervals.emplace_back(lo, hi);
+                if (next == std::string::npos) {
+                    break;
+                }
+                at = next + 1;
+            }
+        } else {
+            std::uint32_t domain = 0;
+            std::from_chars(part.data(), part.data() + part.size(), domain);
+            g.domains_[domain] = part;
+        }
+    }
+    return g;
+}
+
+void GtidState::add_mariadb(std::uint32_t domain, std::uint32_t server_id, std::uint64_t sequence) {
+    domains_[domain] = std::to_string(domain) + "-" + std::to_string(server_id) + "-" + std::to_string(sequence);
+}
+
+void GtidState::add_mysql(const std::string& uuid, std::int64_t number) {
+    auto& intervals = sets_[uuid];
+    for (auto& [lo, hi] : intervals) {
+        if (number >= lo && number <= hi) {
+            return;
+        }
+        if (number == hi + 1) {
+            hi = number;
+            return;
+        }
+    }
+    intervals.emplace_back(number, number);
+    std::sort(intervals.begin(), intervals.end());
+}
+
+std::string GtidState::format() const {
+    std::string out;
+    for (const auto& [domain, text] : domains_) {
+        out += (out.empty() ? "" : ",") + text;
+    }
+    for (const auto& [uuid, intervals] : sets_) {
+        out += (out.empty() ? "" : ",") + uuid;
+        for (const auto& [lo, hi] : intervals) {
+            out += ":" + std::to_string(lo) + (hi != lo ? "-" + std::to_string(hi) : "");
+        }
+    }
+    return out;
+}
+
+TransactionAssembler::TransactionAssembler(const std::vector<TableSchema>& tables, CollationCharsets charsets,
+                                           BinlogPosition start, std::size_t max_batch_changes)
+    : charsets_(std::move(charsets))
+    , max_batch_changes_(max_batch_changes)
+    , file_(start.file)
+    , position_(start)
+    , gtid_(GtidState::parse(start.gtid)) {
+    for (const auto& t : tables) {
+        schemas_[t.id] = std::make_shared<const TableSchema>(t);
+    }
+}
+
+std::string TransactionAssembler::where(const DecodedEvent& ev) const {
+    const std::uint32_t end = ev.header.next_position;
+    return file_ + ":" + std::to_string(end >= ev.header.event_size ? end - ev.header.event_size : 0);
+}
+
+Status TransactionAssembler::feed(std::string_view event, std::deque<Event>& out) {
+    std::uint8_t type = event.size() > 4 ? static_cast<std::uint8_t>(event[4]) : 0;
+    if (type == kFormatDescriptionEvent) {
+        auto fd = decode_format_description(event);
+        if (!fd.ok()) {
+            return fd.status();
+        }
+        checksum_ = fd.value().checksum;
+        mariadb_ = fd.value().server_version.find("MariaDB") != std::string::npos;
+        return {};
+    }
+    // Heartbeats are generated by the dump thread, not read from a file: no checksum to verify.
+    auto split = split_event(event, type == kHeartbeatEvent ? Checksum::None : checksum_);
+    if (type == kHeartbeatEvent && !split.ok()) {
+        split = split_event(event, checksum_);
+    }
+    if (!split.ok()) {
+        return split.status();
+    }
+    const DecodedEvent& ev = split.value();
+    switch (ev.header.type) {
+        case kRotateEvent: {
+            auto r = decode_rotate(ev);
+            if (!r.ok()) {
+                return r.status();
+            }
+            file_ = r.value().next_file;
+            if (!in_group_ && position_.file != file_ && r.value().position <= 4) {
+                // Nothing of the old file is left to read: the next file's start is a boundary too.
+                position_ = {file_, r.value().position, position_.gtid};
+            }
+            return {};
+        }
+        case kMariaGtidEvent: {
+            auto g = decode_maria_gtid(ev);
+            if (!g.ok()) {
+                return g.status();
+            }
+            begin_group(ev);
+            group_domain_ = g.value().domain;
+            group_server_ = ev.header.server_id;
+            group_sequence_ = g.value().sequence;
+            return {};
+        }
+        case kMysqlGtidEvent: {
+            auto g = decode_mysql_gtid(ev);
+            if (!g.ok()) {
+                return g.status();
+            }
+            begin_group(ev);
+            group_mysql_uuid_ = format_uuid(g.value().source_uuid);
+            group_mysql_number_ = g.value().number;
+            return {};
+        }
+        case kMysqlAnonymousGtidEvent:
+            begin_group(ev);
+            return {};
+        case kQueryEvent: case kMariaQueryCompressed:
+            return on_query(ev, out);
+        case kTableMapEvent:
+            return on_table_map(ev);
+        case kXidEvent:
+            end_group(ev, out);
+            return {};
+        case kHeartbeatEvent:
+            if (!in_group_) {
+                out.emplace_back(Heartbeat{position_});
+            }
+            return {};
+        case kMysqlPartialUpdateRows:
+            return Status::error(Errc::Unsupported, "partial JSON updates at " + where(ev)
+                                                        + ": set binlog_row_value_options='' on the source");
+        case kMysqlTransactionPayload:
+            return Status::error(Errc::Unsupported, "compressed transaction payloads at " + where(ev)
+                                                        + ": set binlog_transaction_compression=OFF on the source");
+        case 38:  // XA_PREPARE_LOG_EVENT
+            return Status::error(Errc::Unsupported, "an XA transaction at " + where(ev) + " (XA is not supported yet)");
+        default:
+            return is_rows_event(ev.header.type) ? on_rows(ev, out) : Status();
+    }
+}
+
+void TransactionAssembler::begin_group(const DecodedEvent& ev) {
+    in_group_ = true;
+    begun_ = false;
+    standalone_ = true;  // until a BEGIN says otherwise
+    group_mysql_uuid_.clear();
+    const std::uint32_t start = ev.header.next_position >= ev.header.event_size
+                                    ? ev.header.next_position - ev.header.event_size
+                                    : static_cast<std::uint32_t>(position_.offset);
+    group_start_ = {file_, start, gtid_.format()};
+}
+
+void TransactionAssembler::ensure_begun(const DecodedEvent& ev, std::deque<Event>& out) {
+    if (!in_group_) {
+        begin_group(ev);
+    }
+    if (begun_) {
+        return;
+    }
+    begun_ = true;
+    TxnBegin b;
+    b.commit_position = group_start_;
+    b.commit_time = std::chrono::system_clock::time_point(std::chrono::seconds(ev.header.timestamp));
+    out.emplace_back(std::move(b));
+}
+
+void TransactionAssembler::flush_batch(std::deque<Event>& out) {
+    if (!batch_.changes.empty()) {
+        out.emplace_back(std::move(batch_));
+        batch_ = ChangeBatch{};
+    }
+}
+
+void TransactionAssembler::end_group(const DecodedEvent& ev, std::deque<Event>& out) {
+    if (!in_group_) {
+        begin_group(ev);
+    }
+    if (group_sequence_ != 0) {
+        gtid_.add_mariadb(group_domain_, group_server_, group_sequence_);
+    } else if (!group_mysql_uuid_.empty()) {
+        gtid_.add_mysql(group_mysql_uuid_, group_mysql_number_);
+    }
+    position_ = {file_, ev.header.next_position, gtid_.format()};
+    if (begun_) {
+        flush_batch(out);
+        TxnCommit c;
+        c.commit_position = group_start_;
+        c.end_position = position_;
+        c.commit_time = std::chrono::system_clock::time_point(std::chrono::seconds(ev.header.timestamp));
+        out.emplace_back(std::move(c));
+    }
+    in_group_ = false;
+    begun_ = false;
+    group_sequence_ = 0;
+    group_mysql_uuid_.clear();
+}
+
+Status TransactionAssembler::on_query(const DecodedEvent& ev, std::deque<Event>& out) {
+    auto q = decode_query(ev);
+    if (!q.ok()) {
+        return q.status();
+    }
+    const std::string_view stmt = trim(q.value().statement);
+    if (iequals(stmt, "begin")) {
+        if (!in_group_) {
+            begin_group(ev);
+        }
+        standalone_ = false;
+        return {};
+    }
+    if (iequals(stmt, "commit") || iequals(stmt, "rollback")) {
+        end_group(ev, out);
+        return {};
+    }
+    const std::string head = lower_prefix(stmt, 18);
+    if (head.starts_with("savepoint") || head.starts_with("rollback to") || head.starts_with("release savepoint")) {
+        return {};
+    }
+    if (!in_group_) {
+        begin_group(ev);
+    }
+    if (Status st = on_ddl(q.value(), ev, out); !st.ok()) {
+        return st;
+    }
+    if (standalone_) {
+        end_group(ev, out);
+    }
+    return {};
+}
+
+Status TransactionAssembler::on_ddl(const QueryEvent& q, const DecodedEvent& ev, std::deque<Event>& out) {
+    const auto ddl = classify_statement(q.statement, q.database);
+    if (ddl.kind == DdlStatement::Kind::NotDdl) {
+        const std::string head = lower_prefix(trim(q.statement), 8);
+        for (const char* dml : {"insert", "update", "delete", "replace", "load"}) {
+            if (head.starts_with(dml)) {
+                return Status::error(Errc::Unsupported, "a change logged as a statement at " + where(ev)
+                                                            + ": Ferry needs row events; set binlog_format=ROW "
+                                                              "for every session (also sessions that set it themselves)");
+            }
+        }
+        return {};
+    }
+    std::vector<SchemaPtr> captured;
+    for (const auto& id : ddl.tables) {
+        if (const auto it = schemas_.find(id); it != schemas_.end()) {
+            captured.push_back(it->second);
+        }
+    }
+    if (captured.empty()) {
+        return {};
+    }
+    if (ddl.kind == DdlStatement::Kind::Truncate) {
+        ensure_begun(ev, out);
+        RowChange c;
+        c.op = Op::Truncate;
+        c.table = captured.front();
+        batch_.changes.push_back(std::move(c));
+        return {};
+    }
+    if (ddl.kind == DdlStatement::Kind::AlterTable && ddl.only_adds) {
+        return {};  // added columns arrive with the table's next table map
+    }
+    return Status::error(Errc::Unsupported, "DDL on captured table " + display_name(captured.front()->id) + " at "
+                                                + where(ev) + ": \"" + statement_excerpt(q.statement)
+                                                + "\"; Ferry follows ADD COLUMN/ADD INDEX and TRUNCATE only: make the "
+                                                  "same change at the target, then start over with an empty state_dir");
+}
+
+Result<SchemaPtr> TransactionAssembler::schema_for(const TableMap& map, const DecodedEvent& ev) {
+    const auto it = schemas_.find(TableId{map.database, map.table});
+    if (it == schemas_.end()) {
+        return SchemaPtr{};
+    }
+    const TableSchema& known = *it->second;
+    if (!map.has_full_metadata) {
+        return Status::error(Errc::Unsupported, "the table map for " + display_name(known.id) + " at " + where(ev)
+                                                    + " has no column names: set binlog_row_metadata=FULL on the source");
+    }
+    const auto& cols = map.columns;
+    const std::size_t common = cols.size() < known.columns.size() ? cols.size() : known.columns.size();
+    for (std::size_t i = 0; i < common; ++i) {
+        if (cols[i].name != known.columns[i].name
+            || !binlog_type_matches(parse_mysql_type(known.columns[i].type_name).kind, cols[i].type)) {
+            return Status::error(Errc::Unsupported,
+                                 "the columns of " + display_name(known.id) + " changed at " + where(ev) + " (column "
+                                     + std::to_string(i + 1) + " is now " + cols[i].name
+                                     + "): dropped, renamed, moved or retyped columns are not followed yet; make the "
+                                       "same change at the target and start over with an empty state_dir");
+        }
+    }
+    if (cols.size() < known.columns.size()) {
+        return Status::error(Errc::Unsupported, "columns of " + display_name(known.id) + " were dropped at " + where(ev)
+                                                    + "; make the same change at the target and start over with an "
+                                                      "empty state_dir");
+    }
+    if (cols.size() == known.columns.size()) {
+        return it->second;
+    }
+    auto grown = std::make_shared<TableSchema>(known);
+    for (std::size_t i = common; i < cols.size(); ++i) {
+        Column c;
+        c.name = cols[i].name;
+        c.type_name = derived_type_name(cols[i], charsets_);
+        c.is_nullable = cols[i].nullable;
+        c.is_key = known.identity == Identity::FullRow;
+        grown->columns.push_back(std::move(c));
+    }
+    it->second = grown;
+    return SchemaPtr(grown);
+}
+
+Status TransactionAssembler::on_table_map(const DecodedEvent& ev) {
+    auto map = decode_table_map(ev, mariadb_);
+    if (!map.ok()) {
+        return map.status();
+    }
+    auto schema = schema_for(map.value(), ev);
+    if (!schema.ok()) {
+        return schema.status();
+    }
+    tables_[map.value().table_id] = MappedTable{std::move(map).value(), std::move(schema).value()};
+    return {};
+}
+
+Status TransactionAssembler::on_rows(const DecodedEvent& ev, std::deque<Event>& out) {
+    auto rows = decode_rows(ev);
+    if (!rows.ok()) {
+        return rows.status();
+    }
+    const auto it = tables_.find(rows.value().table_id);
+    if (it == tables_.end()) {
+        return Status::error(Errc::Corruption, "a rows event at " + where(ev) + " without its table map");
+    }
+    if (!it->second.schema) {
+        return {};
+    }
+    auto images = decode_row_images(rows.value(), it->second.map, charsets_);
+    if (!images.ok()) {
+        return images.status().with_context("at " + where(ev));
+    }
+    ensure_begun(ev, out);
+    const Op op = rows.value().kind == RowsKind::Write    ? Op::Insert
+                  : rows.value().kind == RowsKind::Update ? Op::Update
+                                                          : Op::Delete;
+    for (auto& image : images.value()) {
+        RowChange c;
+        c.op = op;
+        c.table = it->second.schema;
+        c.before = std::move(image.before);
+        c.after = std::move(image.after);
+        batch_.changes.push_back(std::move(c));
+        if (batch_.changes.size() >= max_batch_changes_) {
+            flush_batch(out);
+        }
+    }
+    return {};
+}
+
+}  // namespace ferry::capture::mysql
