@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "ferry/capture/mysql_capture.hpp"
 #include "ferry/capture/pg_capture.hpp"
 
 namespace ferry::agent {
@@ -92,16 +93,27 @@ void parse_source(const YAML::Node& root, Config& out, Problems& problems) {
         problems.push_back("missing source (a map with type, url, tables)");
         return;
     }
-    check_keys(src, "source", {"type", "url", "tables"}, problems);
+    check_keys(src, "source", {"type", "url", "tables", "server_id"}, problems);
     out.source.type = scalar(src, "type", "source.type", true, problems);
     out.source.url = scalar(src, "url", "source.url", true, problems);
-    if (!out.source.type.empty() && out.source.type != "postgres") {
-        problems.push_back("source.type '" + out.source.type
-                           + "' is not supported by this build (supported: postgres; mysql is planned)");
+    if (!out.source.type.empty() && out.source.type != "postgres" && out.source.type != "mysql") {
+        problems.push_back("source.type '" + out.source.type + "' is not supported (supported: postgres, mysql)");
     }
     if (out.source.type == "postgres" && !out.source.url.empty()) {
         if (auto err = capture::check_pg_url(out.source.url); !err.empty()) {
             problems.push_back("source.url is not a valid PostgreSQL connection string: " + err);
+        }
+    }
+    if (out.source.type == "mysql" && !out.source.url.empty()) {
+        if (auto err = capture::check_mysql_url(out.source.url); !err.empty()) {
+            problems.push_back("source.url: " + err);
+        }
+    }
+    if (src["server_id"]) {
+        if (out.source.type != "mysql") {
+            problems.push_back("source.server_id applies to type mysql only");
+        } else {
+            out.source.server_id = static_cast<std::uint32_t>(positive(src, "server_id", 0, 4294967295ULL, problems));
         }
     }
     const YAML::Node tables = src["tables"];
@@ -210,6 +222,21 @@ std::vector<std::string> load_config(const std::string& path, Config& out) {
     std::stringstream text;
     text << in.rdbuf();
     return parse_config(text.str(), out);
+}
+
+}  // namespace ferry::agent
+
+namespace ferry::agent {
+
+std::uint32_t Config::mysql_server_id() const {
+    if (source.server_id != 0) {
+        return source.server_id;
+    }
+    std::uint32_t h = 2166136261U;  // FNV-1a
+    for (const char c : name) {
+        h = (h ^ static_cast<std::uint8_t>(c)) * 16777619U;
+    }
+    return (h & 0x3FFFFFFFU) | 0x40000000U;
 }
 
 }  // namespace ferry::agent

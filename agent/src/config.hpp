@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct Config {
         std::string type;
         std::string url;
         std::vector<TablePattern> tables;
+        std::uint32_t server_id = 0;  // mysql: replica server_id (0: derived from the name)
     } source;
     struct {
         std::string type;
@@ -32,6 +34,9 @@ struct Config {
 
     std::string slot_name() const { return "ferry_" + name; }
     std::string publication_name() const { return "ferry_" + name; }
+    // The server_id Ferry registers with a MySQL/MariaDB source: configured, or a stable hash of the
+    // pipeline name in [2^30, 2^31) (unlikely to collide with real replicas' small ids).
+    std::uint32_t mysql_server_id() const;
 };
 
 // Every problem with the file, each naming the key; empty means `out` is valid.

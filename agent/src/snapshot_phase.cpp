@@ -18,17 +18,18 @@ namespace {
 using namespace std::chrono_literals;
 
 struct SharedState {
-    SharedState(const SnapshotPlan& p, const capture::PgSourceConfig& src, const apply::PgTargetConfig& tgt,
+    SharedState(const std::vector<const TableSchema*>& t, SnapshotSource& src, TargetDriver& tgt,
                 offsets::OffsetStore& st, std::vector<std::unique_ptr<TableCounter>>& c)
-        : plan(p)
-        , source(src)
+        : tables(t)
+        , snapshots(src)
         , target(tgt)
         , store(st)
         , counters(c) {}
 
-    const SnapshotPlan& plan;
-    const capture::PgSourceConfig& source;
-    const apply::PgTargetConfig& target;
+    const std::vector<const TableSchema*>& tables;
+    SnapshotSource& snapshots;
+    std::mutex open_mu;  // readers are opened one at a time
+    TargetDriver& target;
     offsets::OffsetStore& store;
     std::vector<std::unique_ptr<TableCounter>>& counters;
     std::stop_source failed;  // any worker's error stops the others
@@ -57,18 +58,19 @@ struct SharedState {
     }
     std::optional<std::size_t> take() {
         std::lock_guard lock(mu);
-        if (next_table >= plan.tables.size()) {
+        if (next_table >= tables.size()) {
             return std::nullopt;
         }
         return next_table++;
     }
 };
 
-Status copy_table(SharedState& s, SnapshotReader& reader, SnapshotLoader& loader, std::size_t index,
+Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, std::size_t index,
                   std::stop_token stop) {
-    const TableSchema& table = *s.plan.tables[index];
+    const TableSchema& table = *s.tables[index];
     TableCounter& counter = *s.counters[index];
-    offsets::TableProgress progress{offsets::TableState::Copying, s.plan.snapshot_position, 0, counter.estimated_rows};
+    SnapshotReader& reader = *opened.reader;
+    offsets::TableProgress progress{offsets::TableState::Copying, opened.position, 0, counter.estimated_rows};
     if (Status st = s.store.put_table_progress(table.id, progress, false); !st.ok()) {
         return st;
     }
@@ -110,12 +112,15 @@ Status copy_table(SharedState& s, SnapshotReader& reader, SnapshotLoader& loader
 }
 
 void worker(SharedState& s, std::stop_token stop) {
-    auto reader = capture::open_snapshot_reader(s.source, s.plan.snapshot_name);
+    auto reader = [&] {
+        std::lock_guard lock(s.open_mu);
+        return s.snapshots.open_reader();
+    }();
     if (!reader.ok()) {
         s.fail(reader.status());
         return;
     }
-    auto loader = apply::open_snapshot_loader(s.target);
+    auto loader = s.target.open_loader();
     if (!loader.ok()) {
         s.fail(loader.status());
         return;
@@ -125,7 +130,7 @@ void worker(SharedState& s, std::stop_token stop) {
         if (!index) {
             return;
         }
-        if (Status st = copy_table(s, *reader.value(), *loader.value(), *index, stop); !st.ok()) {
+        if (Status st = copy_table(s, reader.value(), *loader.value(), *index, stop); !st.ok()) {
             s.fail(st);
             return;
         }
@@ -134,35 +139,35 @@ void worker(SharedState& s, std::stop_token stop) {
 
 }  // namespace
 
-Status run_snapshot(const SnapshotPlan& plan, const capture::PgSourceConfig& source, const apply::PgTargetConfig& target,
-                    std::size_t jobs, offsets::OffsetStore& store, capture::PgCatalog& catalog, std::stop_token stop) {
+Status run_snapshot(const std::vector<const TableSchema*>& tables, SnapshotSource& snapshots, SourceDriver& source,
+                    TargetDriver& target, std::size_t jobs, offsets::OffsetStore& store, std::stop_token stop) {
     auto log = make_logger("snapshot");
     std::vector<std::unique_ptr<TableCounter>> counters;
-    for (const auto* t : plan.tables) {
+    for (const auto* t : tables) {
         auto c = std::make_unique<TableCounter>();
         c->name = display_name(t->id);
-        auto est = catalog.estimate_rows(t->id);
+        auto est = source.estimate_rows(t->id);
         if (!est.ok()) {
             return est.status();
         }
         c->estimated_rows = est.value();
         counters.push_back(std::move(c));
     }
-    log->info("copying {} tables at {} with {} jobs", plan.tables.size(), format_position(plan.snapshot_position),
-              std::min(jobs, plan.tables.size()));
-    SharedState shared(plan, source, target, store, counters);
+    log->info("copying {} tables from {} with {} jobs", tables.size(), format_position(snapshots.start_position()),
+              std::min(jobs, tables.size()));
+    SharedState shared(tables, snapshots, target, store, counters);
     SnapshotProgress progress(counters, log);
     const auto started = std::chrono::steady_clock::now();
     {
         std::vector<std::jthread> workers;
-        for (std::size_t i = 0; i < std::min(jobs, plan.tables.size()); ++i) {
+        for (std::size_t i = 0; i < std::min(jobs, tables.size()); ++i) {
             workers.emplace_back([&shared, stop] { worker(shared, stop); });
         }
         // Wakes when a table finishes (no polling delay at the end) and twice a second for progress.
         std::unique_lock lock(shared.mu);
-        while (shared.finished_tables < plan.tables.size() && !shared.failed.stop_requested()) {
+        while (shared.finished_tables < tables.size() && !shared.failed.stop_requested()) {
             shared.changed.wait_for(lock, stop, 500ms, [&] {
-                return shared.finished_tables == plan.tables.size() || shared.failed.stop_requested();
+                return shared.finished_tables == tables.size() || shared.failed.stop_requested();
             });
             if (stop.stop_requested()) {
                 break;
@@ -185,7 +190,7 @@ Status run_snapshot(const SnapshotPlan& plan, const capture::PgSourceConfig& sou
         rows += c->rows.load();
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    log->info("snapshot done: {} tables, {} rows in {:.1f}s", plan.tables.size(), rows, secs);
+    log->info("snapshot done: {} tables, {} rows in {:.1f}s", tables.size(), rows, secs);
     return {};
 }
 

@@ -8,20 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
-#include "ferry/apply/pg_apply.hpp"
-#include "ferry/capture/pg_capture.hpp"
+#include "drivers.hpp"
 #include "ferry/offsets/offset_store.hpp"
 
 namespace ferry::agent {
 
-struct SnapshotPlan {
-    std::string snapshot_name;       // exported snapshot every reader imports
-    SourcePosition snapshot_position;  // its consistent point
-    std::vector<const TableSchema*> tables;
-};
-
-Status run_snapshot(const SnapshotPlan& plan, const capture::PgSourceConfig& source, const apply::PgTargetConfig& target,
-                    std::size_t jobs, offsets::OffsetStore& store, capture::PgCatalog& catalog, std::stop_token stop);
+// Copies `tables` with `jobs` workers, each with its own reader from `snapshots` and its own loader;
+// each finished table is recorded Done with the position of the reader that copied it.
+Status run_snapshot(const std::vector<const TableSchema*>& tables, SnapshotSource& snapshots, SourceDriver& source,
+                    TargetDriver& target, std::size_t jobs, offsets::OffsetStore& store, std::stop_token stop);
 
 }  // namespace ferry::agent

@@ -31,6 +31,10 @@ struct SourceView {
 
 SourceView read_source(const Config& config) {
     SourceView view;
+    if (config.source.type != "postgres") {
+        view.error = "source details are shown for PostgreSQL sources only (so far)";
+        return view;
+    }
     capture::PgSourceConfig source{config.source.url, config.slot_name(), config.publication_name(), {}};
     auto catalog = capture::PgCatalog::connect(source, make_logger("status"));
     if (!catalog.ok()) {
@@ -84,7 +88,7 @@ Status print_status(const Config& config, bool as_json) {
     std::uint64_t lag_bytes = 0;
     double lag_seconds = 0;
     std::uint64_t retained_bytes = 0;
-    if (source.reachable && position.value()) {
+    if (source.reachable && position.value() && std::holds_alternative<PgLsn>(*position.value())) {
         const auto applied = std::get<PgLsn>(*position.value()).value;
         lag_bytes = source.current.value > applied ? source.current.value - applied : 0;
         const std::string commit_ms = get("applied_commit_time_ms");

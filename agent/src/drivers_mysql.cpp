@@ -1,0 +1,79 @@
+// MySQL/MariaDB as a source: the binlog from a recorded position, snapshots that each take their
+// own consistent view, no server-side state to create or drop.
+#include "drivers.hpp"
+#include "ferry/capture/mysql_capture.hpp"
+#include "logging.hpp"
+
+namespace ferry::agent {
+
+namespace {
+
+class MysqlSnapshotSource final : public SnapshotSource {
+public:
+    MysqlSnapshotSource(capture::MysqlSourceConfig config, BinlogPosition start)
+        : config_(std::move(config)), start_(std::move(start)) {}
+    SourcePosition start_position() const override { return start_; }
+    Result<OpenedReader> open_reader() override {
+        auto snap = capture::open_mysql_snapshot(config_);
+        if (!snap.ok()) {
+            return snap.status();
+        }
+        return OpenedReader{std::move(snap.value().reader), snap.value().position};
+    }
+
+private:
+    capture::MysqlSourceConfig config_;
+    BinlogPosition start_;
+};
+
+class MysqlSourceDriver final : public SourceDriver {
+public:
+    explicit MysqlSourceDriver(const Config& config)
+        : config_{config.source.url, config.mysql_server_id(), config.source.tables} {}
+
+    std::string describe() const override { return capture::describe_mysql_url(config_.url); }
+    Status check_server() override {
+        auto catalog = capture::MysqlCatalog::connect(config_, make_logger("capture.mysql"));
+        if (!catalog.ok()) {
+            return catalog.status();
+        }
+        catalog_ = std::move(catalog).value();
+        return catalog_->check_server();
+    }
+    Result<SourceCatalog> resolve_tables() override { return catalog_->resolve_tables(); }
+    Result<std::string> identity() override { return catalog_->server_identity(); }
+
+    Result<std::unique_ptr<SnapshotSource>> begin_capture(const SourceCatalog&, bool) override { return snapshot(); }
+    Status capture_started() override { return {}; }
+    Result<std::unique_ptr<SnapshotSource>> snapshot_more(const SourceCatalog&) override { return snapshot(); }
+
+    Status check_position(const SourcePosition& durable) override {
+        return catalog_->check_position(std::get<BinlogPosition>(durable));
+    }
+    Result<std::unique_ptr<ChangeSource>> open_changes(const SourcePosition& from, const SourceCatalog& tables) override {
+        return capture::open_mysql_change_source(config_, std::get<BinlogPosition>(from), tables.tables,
+                                                 make_logger("capture.mysql"));
+    }
+    Result<std::uint64_t> estimate_rows(const TableId& table) override { return catalog_->estimate_rows(table); }
+
+private:
+    // Every snapshot opened later sees at least up to the binlog end now: the stream starts here.
+    Result<std::unique_ptr<SnapshotSource>> snapshot() {
+        auto now = catalog_->current_position();
+        if (!now.ok()) {
+            return now.status();
+        }
+        return std::unique_ptr<SnapshotSource>(std::make_unique<MysqlSnapshotSource>(config_, now.value()));
+    }
+
+    capture::MysqlSourceConfig config_;
+    std::unique_ptr<capture::MysqlCatalog> catalog_;
+};
+
+}  // namespace
+
+std::unique_ptr<SourceDriver> make_mysql_source_driver(const Config& config) {
+    return std::make_unique<MysqlSourceDriver>(config);
+}
+
+}  // namespace ferry::agent
