@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config git
           libpq-dev librocksdb-dev libspdlog-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
-          postgresql-15 postgresql-client-15)
+          postgresql-15 postgresql-client-15 mariadb-server libmariadb-dev zlib1g-dev)
 packages+=("$@")  # extra packages a caller needs (the benchmarks add theirs)
 
 missing=()
@@ -22,8 +22,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # Debian's postgresql package creates and starts a default cluster on 5432; Ferry's scripts start
-  # their own throwaway clusters and do not need it.
+  # Debian's postgresql and mariadb packages start default servers; Ferry's scripts start their own
+  # throwaway servers and do not need them.
+  systemctl disable --now mariadb >/dev/null 2>&1 || true
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_WERROR=ON >/dev/null

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Starts and stops the throwaway PostgreSQL 15 servers the integration tests and the demo use.
-#   servers.sh up DIR     start: source (wal_level=logical), target, and a wal_level=replica server;
-#                         writes DIR/env with FERRY_TEST_PG_* connection strings to source
+# Starts and stops the throwaway PostgreSQL 15 and MariaDB 10.11 servers the integration tests and
+# the demo use.
+#   servers.sh up DIR     start: source (wal_level=logical), target, and a wal_level=replica server,
+#                         and a MariaDB source (binlog in ROW format, FULL images and metadata);
+#                         writes DIR/env with FERRY_TEST_PG_* and FERRY_TEST_MYSQL_* URLs to source
 #   servers.sh single DIR [postgresql.conf lines...]
 #                         start one more wal_level=logical server in DIR/single and print its DSN
 #                         (for tests that change server-wide settings)
@@ -52,6 +54,38 @@ CONF
   echo "postgresql://postgres@127.0.0.1:$port/postgres"
 }
 
+# A MariaDB server as the `mysql` user with its binlog set up the way Ferry needs it; prints its URL.
+start_mariadb() {  # name extra_options...
+  local name=$1; shift
+  local data="$dir/$name" port
+  port=$(free_port)
+  mkdir -p "$data"
+  [ "$(id -u)" = 0 ] && chown mysql:mysql "$data"
+  mariadb-install-db --no-defaults --datadir="$data/db" --user=mysql --auth-root-authentication-method=normal \
+    --skip-test-db >"$dir/$name.install.log" 2>&1 || { cat "$dir/$name.install.log" >&2; return 1; }
+  local run=(/usr/sbin/mariadbd --no-defaults --datadir="$data/db" --socket="$data/sock" --port="$port"
+    --bind-address=127.0.0.1 --pid-file="$data/pid" --log-error="$dir/$name.log" --log-bin="$data/db/binlog"
+    --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL --server-id=1 --skip-name-resolve
+    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 --max-connections=300 "$@")
+  if [ "$(id -u)" = 0 ]; then run=(runuser -u mysql -- "${run[@]}"); fi
+  "${run[@]}" >/dev/null 2>&1 &
+  for _ in $(seq 1 300); do
+    if mariadb --no-defaults -S "$data/sock" -uroot -e "SELECT 1" >/dev/null 2>&1; then break; fi
+    sleep 0.1
+  done
+  mariadb --no-defaults -S "$data/sock" -uroot -e "CREATE USER ferry@'%' IDENTIFIED BY 'ferry';
+    GRANT ALL ON *.* TO ferry@'%' WITH GRANT OPTION;" || { cat "$dir/$name.log" >&2; return 1; }
+  echo "mysql://ferry:ferry@127.0.0.1:$port/"
+}
+
+stop_mariadb() {
+  local data="$dir/$1"
+  [ -f "$data/pid" ] || return 0
+  local pid; pid=$(cat "$data/pid")
+  kill -9 "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+}
+
 prepare_dir() {
   mkdir -p "$dir"
   chmod 755 "$dir"
@@ -70,14 +104,17 @@ case "$cmd" in
     src=$(start_cluster source logical "fsync = $fsync")
     tgt=$(start_cluster target replica "fsync = $fsync")
     rep=$(start_cluster replica_level replica "fsync = $fsync")
+    my_src=$(start_mariadb mysql_source)
     cat >"$dir/env" <<ENV
 export FERRY_TEST_PG_SOURCE='$src'
 export FERRY_TEST_PG_TARGET='$tgt'
 export FERRY_TEST_PG_REPLICA_LEVEL='$rep'
+export FERRY_TEST_MYSQL_SOURCE='$my_src'
 ENV
     echo "servers up in $dir" >&2
     ;;
   down)
+    stop_mariadb mysql_source
     for name in source target replica_level single; do
       if [ -d "$dir/$name" ]; then as_pg "$PGBIN/pg_ctl" -D "$dir/$name" -m immediate -w stop >/dev/null 2>&1 || true; fi
     done

@@ -5,6 +5,7 @@
 // https://www.postgresql.org/docs/15/libpq-pipeline-mode.html
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <unordered_map>
 #include <unordered_set>
@@ -12,6 +13,7 @@
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
 #include "ferry/pq/connection.hpp"
+#include "mysql_to_pg.hpp"
 #include "statement_builder.hpp"
 #include "target_catalog.hpp"
 
@@ -56,7 +58,8 @@ public:
         return std::optional<SourcePosition>{pos};
     }
 
-    Status begin(const TxnBegin&) override {
+    Status begin(const TxnBegin& b) override {
+        current_commit_ = b.commit_position;
         if (Status st = enter_pipeline(); !st.ok()) {
             return st;
         }
@@ -131,6 +134,15 @@ private:
     Status send_row(const RowChange& change);
     Status copy_run(const std::vector<RowChange>& changes, std::size_t first, std::size_t end);
     Status ensure_columns(const SchemaPtr& table);
+    Result<ChangeBatch> translate(const ChangeBatch& batch);
+
+    struct Translated {
+        SchemaPtr source;  // keeps the source schema (the map's key) alive
+        std::shared_ptr<pg::PgTranslation> translation;
+        SchemaPtr table;   // aliases translation->table
+    };
+    std::unordered_map<const TableSchema*, Translated> translations_;
+    SourcePosition current_commit_;  // of the open source transaction, for errors
     Status sync();
     Status read_one(const Expected& expected, Status& first_error);
 
@@ -261,7 +273,39 @@ Status PgChangeSink::ensure_columns(const SchemaPtr& table) {
     return enter_pipeline();
 }
 
-Status PgChangeSink::apply(const ChangeBatch& batch) {
+// Changes of MySQL/MariaDB tables, with PostgreSQL types and values (mysql_to_pg.hpp).
+Result<ChangeBatch> PgChangeSink::translate(const ChangeBatch& batch) {
+    ChangeBatch out;
+    out.changes.reserve(batch.changes.size());
+    for (const auto& change : batch.changes) {
+        RowChange c = change;
+        if (change.table->engine == Engine::MySql) {
+            auto& t = translations_[change.table.get()];
+            if (!t.translation) {
+                t.source = change.table;
+                t.translation = std::make_shared<pg::PgTranslation>(pg::translate_mysql_table(*change.table));
+                t.table = SchemaPtr(t.translation, &t.translation->table);
+            }
+            c.table = t.table;
+            for (auto* row : {&c.before, &c.after}) {
+                if (Status st = pg::convert_row(*t.translation, *row); !st.ok()) {
+                    return st.with_context("at " + format_position(current_commit_));
+                }
+            }
+        }
+        out.changes.push_back(std::move(c));
+    }
+    return out;
+}
+
+Status PgChangeSink::apply(const ChangeBatch& source_batch) {
+    const bool from_mysql = std::any_of(source_batch.changes.begin(), source_batch.changes.end(),
+                                        [](const RowChange& c) { return c.table->engine == Engine::MySql; });
+    Result<ChangeBatch> translated = from_mysql ? translate(source_batch) : Result<ChangeBatch>(ChangeBatch{});
+    if (!translated.ok()) {
+        return translated.status();
+    }
+    const ChangeBatch& batch = from_mysql ? translated.value() : source_batch;
     const auto& changes = batch.changes;
     for (const auto& change : changes) {
         if (!checked_.contains(change.table.get())) {

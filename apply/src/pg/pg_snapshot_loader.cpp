@@ -4,6 +4,7 @@
 
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
+#include "mysql_to_pg.hpp"
 #include "ferry/pq/connection.hpp"
 
 namespace ferry::apply {
@@ -14,7 +15,12 @@ class PgSnapshotLoader final : public SnapshotLoader {
 public:
     explicit PgSnapshotLoader(pq::Connection conn) : conn_(std::move(conn)) {}
 
-    Result<CopyFormat> begin_table(const TableSchema& table) override {
+    Result<CopyFormat> begin_table(const TableSchema& source_table) override {
+        translation_.reset();
+        if (source_table.engine == Engine::MySql) {
+            translation_ = pg::translate_mysql_table(source_table);
+        }
+        const TableSchema& table = translation_ ? translation_->table : source_table;
         table_ = &table;
         what_ = "loading " + display_name(table.id) + " into the target";
         auto format = choose_format();
@@ -42,7 +48,14 @@ public:
         return format;
     }
 
-    Status write(const SnapshotChunk& chunk) override {
+    Status write(const SnapshotChunk& source_chunk) override {
+        SnapshotChunk converted;
+        if (translation_ && translation_->converts) {
+            if (Status st = convert_chunk(source_chunk, converted); !st.ok()) {
+                return st;
+            }
+        }
+        const SnapshotChunk& chunk = translation_ && translation_->converts ? converted : source_chunk;
         if (PQputCopyData(conn_.get(), chunk.copy_data.data(), static_cast<int>(chunk.copy_data.size())) != 1) {
             return Status::error(Errc::Transient, what_ + ": " + PQerrorMessage(conn_.get()));
         }
@@ -120,6 +133,40 @@ private:
     }
 
     pq::Connection conn_;
+    // Rows from MySQL/MariaDB whose values PostgreSQL reads differently, field by field.
+    Status convert_chunk(const SnapshotChunk& in, SnapshotChunk& out) const {
+        out.rows = in.rows;
+        out.copy_data.reserve(in.copy_data.size() + in.copy_data.size() / 8);
+        std::string_view rest = in.copy_data;
+        while (!rest.empty()) {
+            const auto nl = rest.find('\n');
+            auto fields = parse_copy_row(rest.substr(0, nl));
+            rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+            if (!fields.ok()) {
+                return fields.status();
+            }
+            for (std::size_t i = 0; i < fields.value().size(); ++i) {
+                auto& f = fields.value()[i];
+                if (i != 0) {
+                    out.copy_data.push_back('\t');
+                }
+                if (!f) {
+                    append_copy_null(out.copy_data);
+                    continue;
+                }
+                if (i < translation_->rules.size()) {
+                    if (Status st = pg::convert_value(translation_->rules[i], *f); !st.ok()) {
+                        return st.with_context(what_ + " column " + table_->columns[i].name);
+                    }
+                }
+                append_copy_field(out.copy_data, *f);
+            }
+            out.copy_data.push_back('\n');
+        }
+        return {};
+    }
+
+    std::optional<pg::PgTranslation> translation_;
     const TableSchema* table_ = nullptr;  // the table between begin_table and finish_table
     std::string what_;
 };

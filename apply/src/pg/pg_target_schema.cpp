@@ -5,6 +5,7 @@
 
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
+#include "mysql_to_pg.hpp"
 #include "ferry/pq/connection.hpp"
 #include "target_catalog.hpp"
 
@@ -100,8 +101,17 @@ Status prepare_table(pq::Connection& conn, const TableSchema& table, bool defer_
 
 }  // namespace
 
-Status prepare_target(const PgTargetConfig& config, const SourceCatalog& catalog, bool defer_primary_keys,
+Status prepare_target(const PgTargetConfig& config, const SourceCatalog& source_catalog, bool defer_primary_keys,
                       LoggerPtr log) {
+    // Tables from MySQL/MariaDB get PostgreSQL types (and enum types) first.
+    SourceCatalog catalog = source_catalog;
+    for (auto& t : catalog.tables) {
+        if (t.engine == Engine::MySql) {
+            auto translated = pg::translate_mysql_table(t);
+            t = translated.table;
+            catalog.types.insert(catalog.types.end(), translated.types.begin(), translated.types.end());
+        }
+    }
     auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "target setup");
     if (!conn.ok()) {
         return conn.status();

@@ -64,6 +64,7 @@ private:
     CollationCharsets charsets_;
     std::size_t max_batch_changes_;
     Checksum checksum_ = Checksum::None;
+    bool seen_format_ = false;
     bool mariadb_ = true;
     std::string file_;
     BinlogPosition position_;

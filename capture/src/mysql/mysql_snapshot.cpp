@@ -120,10 +120,10 @@ Result<MysqlSnapshot> open_mysql_snapshot(const MysqlSourceConfig& config) {
     }
     auto& c = conn.value();
     // A slow consumer must not make the server drop a streaming result.
-    if (Status st = c.run("SET SESSION net_write_timeout = 3600, TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-                          "preparing the snapshot session");
-        !st.ok()) {
-        return st;
+    for (const char* sql : {"SET SESSION net_write_timeout = 3600", "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"}) {
+        if (Status st = c.run(sql, "preparing the snapshot session"); !st.ok()) {
+            return st;
+        }
     }
     auto version = c.query_row("SELECT @@version", "reading the server version");
     if (!version.ok()) {
