@@ -5,7 +5,7 @@
 namespace ferry::pq {
 
 namespace {
-using ConninfoPtr = std::unique_ptr<PQconninfoOption, detail::CDeleter<&PQconninfoFree>>;
+using ConninfoPtr = std::unique_ptr<PQconninfoOption, CDeleter<&PQconninfoFree>>;
 
 ConninfoPtr parse(const std::string& conninfo, std::string* error) {
     char* err = nullptr;

@@ -13,7 +13,6 @@ namespace {
 constexpr std::size_t kChecksumSize = 4;
 constexpr std::size_t kTableIdSize = 6;
 constexpr std::size_t kServerVersionSize = 50;
-constexpr std::size_t kQueryPostHeader = 13;
 constexpr std::uint64_t kMaxColumns = 4096;
 
 Status corrupt(std::string_view what) { return Status::error(Errc::Corruption, "binlog event: " + std::string(what)); }
@@ -407,7 +406,6 @@ Result<QueryEvent> decode_query(const DecodedEvent& ev) {
     } else {
         out.statement.assign(r.rest());
     }
-    static_assert(kQueryPostHeader == 13);
     return out;
 }
 

@@ -13,23 +13,10 @@
 #include "binlog_event.hpp"
 #include "ferry/core/event.hpp"
 #include "ferry/core/status.hpp"
+#include "gtid_state.hpp"
 #include "row_decoder.hpp"
 
 namespace ferry::capture::mysql {
-
-// MariaDB's GTID state ("0-1-42,1-2-7") or MySQL's executed set ("uuid:1-42:50,uuid2:1-3"), updated
-// one transaction at a time.
-class GtidState {
-public:
-    static GtidState parse(const std::string& text);
-    void add_mariadb(std::uint32_t domain, std::uint32_t server_id, std::uint64_t sequence);
-    void add_mysql(const std::string& uuid, std::int64_t number);
-    std::string format() const;
-
-private:
-    std::map<std::uint32_t, std::string> domains_;  // MariaDB: domain -> "d-s-n"
-    std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> sets_;  // MySQL: uuid -> intervals
-};
 
 class TransactionAssembler {
 public:

@@ -9,6 +9,16 @@
 
 namespace ferry::capture::mysql {
 
+// The few big-endian fields of the binlog (DECIMAL digit groups, DATETIME2/TIME2/TIMESTAMP2): the
+// unsigned value of up to eight bytes, most significant first.
+inline std::uint64_t big_endian(std::string_view bytes) {
+    std::uint64_t v = 0;
+    for (const char c : bytes) {
+        v = (v << 8U) | static_cast<std::uint8_t>(c);
+    }
+    return v;
+}
+
 class LeReader {
 public:
     explicit LeReader(std::string_view in) : in_(in) {}

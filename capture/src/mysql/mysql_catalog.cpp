@@ -6,31 +6,12 @@
 #include "ferry/capture/mysql_capture.hpp"
 #include "ferry/core/mysql_types.hpp"
 #include "ferry/my/connection.hpp"
+#include "binlog_status.hpp"
+#include "gtid_state.hpp"
 
 namespace ferry::capture {
 
 namespace {
-
-std::string value(const my::Row& row, std::size_t i) { return i < row.size() && row[i] ? *row[i] : std::string(); }
-
-// "1-2-3,0-1-5" and "0-1-5,1-2-3" are the same state.
-std::set<std::string> gtid_parts(const std::string& gtid) {
-    std::set<std::string> out;
-    std::size_t start = 0;
-    while (start <= gtid.size()) {
-        const auto comma = gtid.find(',', start);
-        std::string part = gtid.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        std::erase_if(part, [](char c) { return c == ' ' || c == '\n'; });
-        if (!part.empty()) {
-            out.insert(part);
-        }
-        if (comma == std::string::npos) {
-            break;
-        }
-        start = comma + 1;
-    }
-    return out;
-}
 
 Status need_setting(std::string_view name, std::string_view is, std::string_view want) {
     return Status::error(Errc::Fatal, "the source's " + std::string(name) + " is " + std::string(is) + ", Ferry needs "
@@ -51,7 +32,7 @@ Result<std::set<std::tuple<std::string, std::string, std::string>>> json_columns
     }
     std::set<std::tuple<std::string, std::string, std::string>> out;
     for (const auto& r : rows.value()) {
-        const std::string clause = value(r, 2);
+        const std::string clause = my::field(r, 2);
         const auto open = clause.find('`');
         const auto close = clause.rfind('`');
         if (open != std::string::npos && close > open && clause.substr(close) == "`)") {
@@ -63,7 +44,7 @@ Result<std::set<std::tuple<std::string, std::string, std::string>>> json_columns
                     ++i;
                 }
             }
-            out.emplace(value(r, 0), value(r, 1), unquoted);
+            out.emplace(my::field(r, 0), my::field(r, 1), unquoted);
         }
     }
     return out;
@@ -81,22 +62,22 @@ public:
             return row.status();
         }
         const auto& r = *row.value();
-        version_ = value(r, 3);
-        if (value(r, 0) != "1") {
+        version_ = my::field(r, 3);
+        if (my::field(r, 0) != "1") {
             return Status::error(Errc::Fatal, "binary logging is off on the source: start it with log_bin, "
                                               "binlog_format=ROW, binlog_row_image=FULL and binlog_row_metadata=FULL");
         }
-        if (value(r, 1) != "ROW") {
-            return need_setting("binlog_format", value(r, 1), "ROW");
+        if (my::field(r, 1) != "ROW") {
+            return need_setting("binlog_format", my::field(r, 1), "ROW");
         }
-        if (value(r, 2) != "FULL") {
-            return need_setting("binlog_row_image", value(r, 2), "FULL");
+        if (my::field(r, 2) != "FULL") {
+            return need_setting("binlog_row_image", my::field(r, 2), "FULL");
         }
         auto metadata = conn_.query_row("SHOW GLOBAL VARIABLES LIKE 'binlog_row_metadata'", "reading binlog_row_metadata");
         if (!metadata.ok()) {
             return metadata.status();
         }
-        const std::string meta = metadata.value() ? value(*metadata.value(), 1) : "(not available)";
+        const std::string meta = metadata.value() ? my::field(*metadata.value(), 1) : "(not available)";
         if (meta != "FULL") {
             return need_setting("binlog_row_metadata", meta, "FULL");
         }
@@ -116,36 +97,16 @@ public:
             if (!row.ok()) {
                 return row.status();
             }
-            return "mariadb server_id " + value(*row.value(), 0);
+            return "mariadb server_id " + my::field(*row.value(), 0);
         }
         auto row = conn_.query_row("SELECT @@server_uuid", "reading server_uuid");
         if (!row.ok()) {
             return row.status();
         }
-        return "mysql server_uuid " + value(*row.value(), 0);
+        return "mysql server_uuid " + my::field(*row.value(), 0);
     }
 
-    Result<BinlogPosition> current_position() override {
-        auto row = conn_.query_row("SHOW MASTER STATUS", "reading the binlog position");
-        if (!row.ok()) {
-            return row.status();
-        }
-        if (!row.value()) {
-            return Status::error(Errc::Fatal, "SHOW MASTER STATUS returned nothing: binary logging is off");
-        }
-        BinlogPosition pos{value(*row.value(), 0), std::stoull(value(*row.value(), 1)), {}};
-        if (!is_mariadb()) {
-            pos.gtid = value(*row.value(), 4);  // Executed_Gtid_Set
-            std::erase(pos.gtid, '\n');
-            return pos;
-        }
-        auto gtid = gtid_at(pos);
-        if (!gtid.ok()) {
-            return gtid.status();
-        }
-        pos.gtid = gtid.value();
-        return pos;
-    }
+    Result<BinlogPosition> current_position() override { return mysql::master_status(conn_, is_mariadb()); }
 
     Status check_position(const BinlogPosition& position) override {
         auto logs = conn_.query("SHOW BINARY LOGS", "listing binary logs");
@@ -154,7 +115,7 @@ public:
         }
         bool present = false;
         for (const auto& r : logs.value()) {
-            present = present || value(r, 0) == position.file;
+            present = present || my::field(r, 0) == position.file;
         }
         if (!present) {
             return Status::error(Errc::SourceGone, "binlog file " + position.file + " (needed to resume from "
@@ -163,11 +124,11 @@ public:
                                                          "lost; start over with an empty state_dir (tables are copied again)");
         }
         if (is_mariadb() && !position.gtid.empty()) {
-            auto gtid = gtid_at(position);
+            auto gtid = mysql::gtid_at(conn_, position.file, position.offset);
             if (!gtid.ok()) {
                 return gtid.status();
             }
-            if (gtid_parts(gtid.value()) != gtid_parts(position.gtid)) {
+            if (mysql::GtidState::parse(gtid.value()).format() != mysql::GtidState::parse(position.gtid).format()) {
                 return Status::error(Errc::SourceGone, "the source's binlog at " + position.file + ":"
                                                            + std::to_string(position.offset) + " has GTID state "
                                                            + gtid.value() + ", the state_dir recorded " + position.gtid
@@ -185,22 +146,11 @@ public:
         if (!row.ok()) {
             return row.status();
         }
-        return row.value() ? std::stoull("0" + value(*row.value(), 0)) : 0ULL;
+        return row.value() ? std::stoull("0" + my::field(*row.value(), 0)) : 0ULL;
     }
 
 private:
     bool is_mariadb() const { return version_.find("MariaDB") != std::string::npos; }
-
-    // The GTID state at a binlog position, in a canonical order (domains sorted).
-    Result<std::string> gtid_at(const BinlogPosition& pos) {
-        auto row = conn_.query_row("SELECT BINLOG_GTID_POS(" + conn_.literal(pos.file) + ", "
-                                       + std::to_string(pos.offset) + ")",
-                                   "reading the GTID state at a binlog position");
-        if (!row.ok()) {
-            return row.status();
-        }
-        return value(*row.value(), 0);
-    }
 
     MysqlSourceConfig config_;
     my::Connection conn_;
@@ -234,21 +184,21 @@ Result<SourceCatalog> MysqlCatalogImpl::resolve_tables() {
     std::map<TableId, TableSchema> all;
     std::map<TableId, std::string> engines;
     for (const auto& r : rows.value()) {
-        const TableId id{value(r, 0), value(r, 1)};
+        const TableId id{my::field(r, 0), my::field(r, 1)};
         auto& t = all[id];
         t.id = id;
         t.engine = Engine::MySql;
         Column c;
-        c.name = value(r, 2);
-        c.type_name = json.value().count({id.schema, id.name, c.name}) != 0 ? "json" : value(r, 3);
-        c.is_nullable = value(r, 4) == "YES";
+        c.name = my::field(r, 2);
+        c.type_name = json.value().count({id.schema, id.name, c.name}) != 0 ? "json" : my::field(r, 3);
+        c.is_nullable = my::field(r, 4) == "YES";
         t.columns.push_back(std::move(c));
-        engines[id] = value(r, 5);
+        engines[id] = my::field(r, 5);
     }
     for (const auto& k : keys.value()) {
-        const auto it = all.find(TableId{value(k, 0), value(k, 1)});
+        const auto it = all.find(TableId{my::field(k, 0), my::field(k, 1)});
         if (it != all.end()) {
-            it->second.primary_key.push_back(value(k, 2));
+            it->second.primary_key.push_back(my::field(k, 2));
         }
     }
     SourceCatalog out;

@@ -9,6 +9,7 @@
 #include "ferry/my/connection.hpp"  // mysql.h must come before mariadb_rpl.h
 #include <mariadb_rpl.h>            // NOLINT(llvm-include-order)
 
+#include "binlog_status.hpp"
 #include "binlog_transactions.hpp"
 #include "ferry/capture/mysql_capture.hpp"
 #include "ferry/my/connection.hpp"
@@ -20,14 +21,15 @@ namespace {
 constexpr unsigned kHeartbeatSeconds = 1;
 constexpr unsigned kReadTimeoutSeconds = 30;  // several missed heartbeats: the connection is dead
 
-struct RplDeleter {
-    void operator()(MARIADB_RPL* rpl) const noexcept { mariadb_rpl_close(rpl); }
-};
-struct RplEventDeleter {
-    void operator()(MARIADB_RPL_EVENT* ev) const noexcept { mariadb_free_rpl_event(ev); }
-};
-using RplPtr = std::unique_ptr<MARIADB_RPL, RplDeleter>;
-using RplEventPtr = std::unique_ptr<MARIADB_RPL_EVENT, RplEventDeleter>;
+using RplPtr = std::unique_ptr<MARIADB_RPL, CDeleter<&mariadb_rpl_close>>;
+using RplEventPtr = std::unique_ptr<MARIADB_RPL_EVENT, CDeleter<&mariadb_free_rpl_event>>;
+
+// Error 1236: the position asked for is not in the server's binlog (purged, or never written).
+Status binlog_gone(const BinlogPosition& from, MYSQL* conn) {
+    return Status::error(Errc::SourceGone, "the source cannot send the binlog from " + format_binlog_position(from) + ": "
+                                               + mysql_error(conn)
+                                               + "; changes after it are lost: start over with an empty state_dir");
+}
 
 class MysqlChangeSource final : public ChangeSource {
 public:
@@ -66,10 +68,7 @@ private:
     Status fetch_error() {
         const unsigned err = mysql_errno(conn_.get());
         if (my::is_binlog_gone(err)) {
-            return Status::error(Errc::SourceGone, std::string("the source cannot send the binlog from ")
-                                                       + format_binlog_position(assembler_.position()) + ": "
-                                                       + mysql_error(conn_.get())
-                                                       + "; changes after it are lost: start over with an empty state_dir");
+            return binlog_gone(assembler_.position(), conn_.get());
         }
         if (err == 0) {
             return Status::error(Errc::Transient, "the source ended the binlog stream");
@@ -118,12 +117,11 @@ Result<std::unique_ptr<ChangeSource>> open_mysql_change_source(const MysqlSource
     if (!charsets.ok()) {
         return charsets.status();
     }
-    auto version = c.query_row("SELECT @@version", "reading the server version");
-    if (!version.ok()) {
-        return version.status();
+    auto is_mariadb = mysql::is_mariadb(c);
+    if (!is_mariadb.ok()) {
+        return is_mariadb.status();
     }
-    const bool mariadb = version.value() && (*version.value())[0]
-                         && (*version.value())[0]->find("MariaDB") != std::string::npos;
+    const bool mariadb = is_mariadb.value();
     const bool by_gtid = mariadb && !start.gtid.empty();
     std::string setup = "SET @master_heartbeat_period = " + std::to_string(kHeartbeatSeconds * 1000000000ULL)
                         + ", @master_binlog_checksum = @@global.binlog_checksum";
@@ -150,9 +148,7 @@ Result<std::unique_ptr<ChangeSource>> open_mysql_change_source(const MysqlSource
     if (mariadb_rpl_open(rpl.get()) != 0) {
         const unsigned err = mysql_errno(c.get());
         if (my::is_binlog_gone(err)) {
-            return Status::error(Errc::SourceGone, "the source cannot send the binlog from " + format_binlog_position(start)
-                                                       + ": " + mysql_error(c.get())
-                                                       + "; start over with an empty state_dir");
+            return binlog_gone(start, c.get());
         }
         return c.last_error("starting the binlog stream (the user needs REPLICATION SLAVE)");
     }

@@ -5,6 +5,7 @@
 #include "ferry/core/copy_text.hpp"
 #include "ferry/core/mysql_types.hpp"
 #include "ferry/my/connection.hpp"
+#include "binlog_status.hpp"
 #include "mysql_values.hpp"
 
 namespace ferry::capture {
@@ -13,8 +14,6 @@ namespace {
 
 using Kind = MysqlType::Kind;
 constexpr std::size_t kChunkBytes = 1 << 20;
-
-std::string value(const my::Row& row, std::size_t i) { return i < row.size() && row[i] ? *row[i] : std::string(); }
 
 // How a column's server text becomes Ferry's text form (mysql_values.hpp).
 enum class Read : std::uint8_t { AsIs, Float, Double, Bits, Hex };
@@ -125,13 +124,12 @@ Result<MysqlSnapshot> open_mysql_snapshot(const MysqlSourceConfig& config) {
             return st;
         }
     }
-    auto version = c.query_row("SELECT @@version", "reading the server version");
-    if (!version.ok()) {
-        return version.status();
+    auto mariadb = mysql::is_mariadb(c);
+    if (!mariadb.ok()) {
+        return mariadb.status();
     }
-    const bool mariadb = value(*version.value(), 0).find("MariaDB") != std::string::npos;
     BinlogPosition position;
-    if (mariadb) {
+    if (mariadb.value()) {
         if (Status st = c.run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "opening the snapshot"); !st.ok()) {
             return st;
         }
@@ -140,33 +138,29 @@ Result<MysqlSnapshot> open_mysql_snapshot(const MysqlSourceConfig& config) {
             return rows.status();
         }
         for (const auto& r : rows.value()) {
-            if (value(r, 0) == "Binlog_snapshot_file") {
-                position.file = value(r, 1);
-            } else if (value(r, 0) == "Binlog_snapshot_position") {
-                position.offset = std::stoull("0" + value(r, 1));
+            if (my::field(r, 0) == "Binlog_snapshot_file") {
+                position.file = my::field(r, 1);
+            } else if (my::field(r, 0) == "Binlog_snapshot_position") {
+                position.offset = std::stoull("0" + my::field(r, 1));
             }
         }
-        auto gtid = c.query_row("SELECT BINLOG_GTID_POS(" + c.literal(position.file) + ", "
-                                    + std::to_string(position.offset) + ")",
-                                "reading the snapshot's GTID state");
+        auto gtid = mysql::gtid_at(c, position.file, position.offset);
         if (!gtid.ok()) {
             return gtid.status();
         }
-        position.gtid = value(*gtid.value(), 0);
+        position.gtid = gtid.value();
     } else {
         // MySQL has no snapshot position without a lock: hold one only while the transaction opens.
         if (Status st = c.run("FLUSH TABLES WITH READ LOCK", "locking to open the snapshot"); !st.ok()) {
             return st;
         }
         Status st = c.run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "opening the snapshot");
-        auto status = st.ok() ? c.query_row("SHOW MASTER STATUS", "reading the snapshot's binlog position")
-                              : Result<std::optional<my::Row>>(st);
+        auto status = st.ok() ? mysql::master_status(c, false) : Result<BinlogPosition>(st);
         c.run("UNLOCK TABLES", "unlocking").ignore();
         if (!status.ok()) {
             return status.status();
         }
-        position = {value(*status.value(), 0), std::stoull("0" + value(*status.value(), 1)), value(*status.value(), 4)};
-        std::erase(position.gtid, '\n');
+        position = status.value();
     }
     if (position.file.empty()) {
         return Status::error(Errc::Fatal, "the source reports no binlog position for the snapshot: is log_bin on?");

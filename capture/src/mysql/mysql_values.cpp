@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "le_reader.hpp"
+
 namespace ferry::capture::mysql {
 
 namespace {
@@ -30,14 +32,6 @@ Result<double> parse_double(std::string_view text) {
     const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
     if (r.ec != std::errc() || r.ptr != text.data() + text.size()) {
         return Status::error(Errc::Corruption, "the server sent a floating-point value that does not parse");
-    }
-    return v;
-}
-
-std::uint32_t read_be(std::string_view bytes, std::size_t at, std::size_t n) {
-    std::uint32_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        v = (v << 8U) | static_cast<std::uint8_t>(bytes[at + i]);
     }
     return v;
 }
@@ -118,7 +112,7 @@ Result<std::string> decode_decimal(std::string_view bytes, unsigned precision, u
     auto group = [&](unsigned ndigits, std::string& out) -> bool {
         const unsigned n = ndigits == kDigitsPerGroup ? 4 : kGroupBytes[ndigits];
         const std::uint32_t limit_mask = n == 4 ? 0xFFFFFFFFU : ((1U << (8U * n)) - 1U);
-        const std::uint32_t v = (read_be(buf, at, n) ^ mask) & limit_mask;
+        const std::uint32_t v = (static_cast<std::uint32_t>(big_endian(std::string_view(buf).substr(at, n))) ^ mask) & limit_mask;
         at += n;
         static constexpr std::array<std::uint32_t, 10> kPow10 = {1,      10,      100,      1000,      10000,
                                                                  100000, 1000000, 10000000, 100000000, 1000000000};

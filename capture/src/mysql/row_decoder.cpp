@@ -15,14 +15,6 @@ Status corrupt(const TableMap& map, std::size_t column, std::string_view what) {
                                                + std::to_string(column + 1) + ": " + std::string(what));
 }
 
-std::uint64_t read_be(std::string_view b) {
-    std::uint64_t v = 0;
-    for (const char c : b) {
-        v = (v << 8U) | static_cast<std::uint8_t>(c);
-    }
-    return v;
-}
-
 std::int64_t sign_extend(std::uint64_t v, unsigned bytes) {
     const unsigned shift = 64 - 8 * bytes;
     return static_cast<std::int64_t>(v << shift) >> shift;
@@ -32,7 +24,7 @@ unsigned frac_bytes(unsigned fsp) { return (fsp + 1) / 2; }
 
 // The fractional part of TIME2/DATETIME2/TIMESTAMP2 in microseconds (signed for TIME2/DATETIME2).
 std::int64_t read_fraction(std::string_view b, unsigned fsp, bool is_signed) {
-    const std::uint64_t raw = read_be(b);
+    const std::uint64_t raw = big_endian(b);
     switch (frac_bytes(fsp)) {
         case 1:
             return (is_signed ? sign_extend(raw, 1) : static_cast<std::int64_t>(raw)) * 10000;
@@ -112,7 +104,7 @@ Result<std::string> decode_temporal(LeReader& r, const TableMapColumn& c) {
             if (!r.bytes(4 + frac_bytes(fsp), b)) {
                 return Status::error(Errc::Corruption, "TIMESTAMP truncated");
             }
-            const auto seconds = static_cast<std::int64_t>(read_be(b.substr(0, 4)));
+            const auto seconds = static_cast<std::int64_t>(big_endian(b.substr(0, 4)));
             const auto usec = static_cast<unsigned>(read_fraction(b.substr(4), fsp, false));
             return format_datetime(civil_from_unix(seconds, usec), fsp);
         }
@@ -120,7 +112,7 @@ Result<std::string> decode_temporal(LeReader& r, const TableMapColumn& c) {
             if (!r.bytes(5 + frac_bytes(fsp), b)) {
                 return Status::error(Errc::Corruption, "DATETIME truncated");
             }
-            const std::int64_t intpart = static_cast<std::int64_t>(read_be(b.substr(0, 5))) - 0x8000000000LL;
+            const std::int64_t intpart = static_cast<std::int64_t>(big_endian(b.substr(0, 5))) - 0x8000000000LL;
             const std::int64_t packed = intpart * (1LL << 24) + read_fraction(b.substr(5), fsp, true);
             if (packed < 0) {
                 return Status::error(Errc::Corruption, "negative DATETIME");
@@ -144,10 +136,10 @@ Result<std::string> decode_temporal(LeReader& r, const TableMapColumn& c) {
             }
             std::int64_t packed = 0;
             if (frac_bytes(fsp) == 3) {
-                packed = static_cast<std::int64_t>(read_be(b)) - 0x800000000000LL;
+                packed = static_cast<std::int64_t>(big_endian(b)) - 0x800000000000LL;
             } else {
-                std::int64_t intpart = static_cast<std::int64_t>(read_be(b.substr(0, 3))) - 0x800000LL;
-                std::int64_t frac = fsp == 0 ? 0 : static_cast<std::int64_t>(read_be(b.substr(3)));
+                std::int64_t intpart = static_cast<std::int64_t>(big_endian(b.substr(0, 3))) - 0x800000LL;
+                std::int64_t frac = fsp == 0 ? 0 : static_cast<std::int64_t>(big_endian(b.substr(3)));
                 const std::int64_t unit = frac_bytes(fsp) == 1 ? 0x100 : 0x10000;
                 if (intpart < 0 && frac != 0) {
                     intpart += 1;

@@ -1,21 +1,10 @@
 // Decodes a binlog file recorded from MariaDB 10.11 (tests/fixtures/binlog/record.sh) event by event.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
-#include "binlog_event.hpp"
-#include "row_decoder.hpp"
+#include "binlog_fixture.hpp"
 
 namespace ferry::capture::mysql {
 namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 struct Recorded {
     std::vector<std::string> events;  // whole events, in file order
@@ -23,26 +12,7 @@ struct Recorded {
 };
 
 const Recorded& recorded() {
-    static const Recorded r = [] {
-        Recorded out;
-        const std::string file = read_file(std::string(FERRY_FIXTURE_DIR) + "/binlog/fixture.binlog");
-        std::size_t at = 4;  // after the magic number
-        while (at + kEventHeaderSize <= file.size()) {
-            std::uint32_t size = 0;
-            for (int i = 3; i >= 0; --i) {
-                size = (size << 8U) | static_cast<std::uint8_t>(file[at + 9 + static_cast<std::size_t>(i)]);
-            }
-            out.events.push_back(file.substr(at, size));
-            at += size;
-        }
-        std::istringstream collations(read_file(std::string(FERRY_FIXTURE_DIR) + "/binlog/collations.tsv"));
-        std::uint32_t id = 0;
-        std::string charset;
-        while (collations >> id >> charset) {
-            out.charsets[id] = charset;
-        }
-        return out;
-    }();
+    static const Recorded r{fixture::recorded_events(), fixture::recorded_charsets()};
     return r;
 }
 

@@ -1,46 +1,12 @@
 // The recorded binlog (tests/fixtures/binlog) assembled into transactions the way the change source does.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "binlog_fixture.hpp"
 #include "binlog_transactions.hpp"
 #include "ddl_statement.hpp"
 
 namespace ferry::capture::mysql {
 namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-std::vector<std::string> recorded_events() {
-    const std::string file = read_file(std::string(FERRY_FIXTURE_DIR) + "/binlog/fixture.binlog");
-    std::vector<std::string> out;
-    for (std::size_t at = 4; at + kEventHeaderSize <= file.size();) {
-        std::uint32_t size = 0;
-        for (int i = 3; i >= 0; --i) {
-            size = (size << 8U) | static_cast<std::uint8_t>(file[at + 9 + static_cast<std::size_t>(i)]);
-        }
-        out.push_back(file.substr(at, size));
-        at += size;
-    }
-    return out;
-}
-
-CollationCharsets charsets() {
-    std::istringstream in(read_file(std::string(FERRY_FIXTURE_DIR) + "/binlog/collations.tsv"));
-    CollationCharsets out;
-    std::uint32_t id = 0;
-    std::string cs;
-    while (in >> id >> cs) {
-        out[id] = cs;
-    }
-    return out;
-}
 
 TableSchema table(std::string name, std::vector<std::pair<std::string, std::string>> cols) {
     TableSchema t;
@@ -67,9 +33,9 @@ std::vector<TableSchema> fixture_tables() {
 }
 
 std::vector<Event> assemble(std::vector<TableSchema> tables, Status* error = nullptr) {
-    TransactionAssembler a(tables, charsets(), BinlogPosition{"binlog.000001", 4, ""}, 2);
+    TransactionAssembler a(tables, fixture::recorded_charsets(), BinlogPosition{"binlog.000001", 4, ""}, 2);
     std::deque<Event> out;
-    for (const auto& e : recorded_events()) {
+    for (const auto& e : fixture::recorded_events()) {
         Status st = a.feed(e, out);
         if (!st.ok()) {
             if (error != nullptr) {

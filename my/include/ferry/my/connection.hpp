@@ -18,24 +18,13 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/core/c_handle.hpp"
 #include "ferry/core/status.hpp"
 
 namespace ferry::my {
 
-namespace detail {
-template <auto Fn>
-struct CDeleter {
-    template <class T>
-    void operator()(T* p) const noexcept {
-        if (p != nullptr) {
-            Fn(p);
-        }
-    }
-};
-}  // namespace detail
-
-using MysqlPtr = std::unique_ptr<MYSQL, detail::CDeleter<&mysql_close>>;
-using ResultPtr = std::unique_ptr<MYSQL_RES, detail::CDeleter<&mysql_free_result>>;
+using MysqlPtr = std::unique_ptr<MYSQL, CDeleter<&mysql_close>>;
+using ResultPtr = std::unique_ptr<MYSQL_RES, CDeleter<&mysql_free_result>>;
 
 // mysql://user:password@host:port/database  (user and password percent-decoded; port 3306 by
 // default; host "localhost" means 127.0.0.1, never a socket guess).
@@ -52,6 +41,8 @@ Result<Url> parse_url(std::string_view url);
 std::string describe_url(const Url& url);
 
 using Row = std::vector<std::optional<std::string>>;
+// Field `i` of a row; "" for NULL or a missing column.
+inline std::string field(const Row& row, std::size_t i) { return i < row.size() && row[i] ? *row[i] : std::string(); }
 
 class Connection {
 public:

@@ -14,25 +14,14 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/core/c_handle.hpp"
 #include "ferry/core/status.hpp"
 
 namespace ferry::pq {
 
-namespace detail {
-template <auto Fn>
-struct CDeleter {
-    template <class T>
-    void operator()(T* p) const noexcept {
-        if (p != nullptr) {
-            Fn(p);
-        }
-    }
-};
-}  // namespace detail
-
-using ConnPtr = std::unique_ptr<PGconn, detail::CDeleter<&PQfinish>>;
-using ResultPtr = std::unique_ptr<PGresult, detail::CDeleter<&PQclear>>;
-using CopyBufferPtr = std::unique_ptr<char, detail::CDeleter<&PQfreemem>>;
+using ConnPtr = std::unique_ptr<PGconn, CDeleter<&PQfinish>>;
+using ResultPtr = std::unique_ptr<PGresult, CDeleter<&PQclear>>;
+using CopyBufferPtr = std::unique_ptr<char, CDeleter<&PQfreemem>>;
 
 // Session settings applied to every connection so that the text form of every value is exact and
 // reads back identically on the other side (ISO dates, UTC, shortest-exact floats, hex bytea).
