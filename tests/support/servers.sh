@@ -4,6 +4,8 @@
 #   servers.sh up DIR     start: source (wal_level=logical), target, and a wal_level=replica server,
 #                         and a MariaDB source (binlog in ROW format, FULL images and metadata);
 #                         writes DIR/env with FERRY_TEST_PG_* and FERRY_TEST_MYSQL_* URLs to source
+#   servers.sh mysql_single DIR [mariadbd options...]
+#                         start one more MariaDB server in DIR/mysql_single and print its URL
 #   servers.sh single DIR [postgresql.conf lines...]
 #                         start one more wal_level=logical server in DIR/single and print its DSN
 #                         (for tests that change server-wide settings)
@@ -64,7 +66,7 @@ start_mariadb() {  # name extra_options...
   mariadb-install-db --no-defaults --datadir="$data/db" --user=mysql --auth-root-authentication-method=normal \
     --skip-test-db >"$dir/$name.install.log" 2>&1 || { cat "$dir/$name.install.log" >&2; return 1; }
   local run=(/usr/sbin/mariadbd --no-defaults --datadir="$data/db" --socket="$data/sock" --port="$port"
-    --bind-address=127.0.0.1 --pid-file="$data/pid" --log-error="$dir/$name.log" --log-bin="$data/db/binlog"
+    --bind-address=127.0.0.1 --pid-file="$data/pid" --log-error="$data/error.log" --log-bin="$data/db/binlog"
     --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL --server-id=1 --skip-name-resolve
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 --max-connections=300 "$@")
   if [ "$(id -u)" = 0 ]; then run=(runuser -u mysql -- "${run[@]}"); fi
@@ -74,7 +76,7 @@ start_mariadb() {  # name extra_options...
     sleep 0.1
   done
   mariadb --no-defaults -S "$data/sock" -uroot -e "CREATE USER ferry@'%' IDENTIFIED BY 'ferry';
-    GRANT ALL ON *.* TO ferry@'%' WITH GRANT OPTION;" || { cat "$dir/$name.log" >&2; return 1; }
+    GRANT ALL ON *.* TO ferry@'%' WITH GRANT OPTION;" || { cat "$data/error.log" >&2; return 1; }
   echo "mysql://ferry:ferry@127.0.0.1:$port/"
 }
 
@@ -93,6 +95,11 @@ prepare_dir() {
 }
 
 case "$cmd" in
+  mysql_single)
+    shift 2
+    prepare_dir
+    start_mariadb mysql_single "$@"
+    ;;
   single)
     shift 2
     prepare_dir
@@ -115,6 +122,7 @@ ENV
     ;;
   down)
     stop_mariadb mysql_source
+    stop_mariadb mysql_single
     for name in source target replica_level single; do
       if [ -d "$dir/$name" ]; then as_pg "$PGBIN/pg_ctl" -D "$dir/$name" -m immediate -w stop >/dev/null 2>&1 || true; fi
     done

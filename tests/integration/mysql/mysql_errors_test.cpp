@@ -1,0 +1,132 @@
+// MySQL/MariaDB source errors: each gives its clear one-line error, a non-zero exit, and applies
+// nothing past the point where the problem is. Server-wide settings are changed on a MariaDB server
+// of the test's own, never on the shared one.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "mysql_harness.hpp"
+
+namespace ferry::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string last_line(const std::string& text) {
+    const auto end = text.find_last_not_of('\n');
+    const auto start = text.rfind('\n', end);
+    const auto from = start == std::string::npos ? 0 : start + 1;
+    return text.substr(from, end - from + 1);
+}
+
+// A MariaDB server of this test's own (servers.sh mysql_single), stopped when the test ends.
+class PrivateMariaDb {
+public:
+    PrivateMariaDb(const ScratchDir& scratch, const std::string& options) : dir_(scratch.path("servers")) {
+        namespace fs = std::filesystem;  // the server runs as the mysql user: it must reach its directory
+        fs::permissions(scratch.path("."), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec
+                                               | fs::perms::others_read | fs::perms::others_exec);
+        const std::string cmd = std::string(FERRY_SERVERS_SCRIPT) + " mysql_single " + dir_ + " " + options + " 2>&1";
+        FILE* out = popen(cmd.c_str(), "r");
+        if (out == nullptr) {
+            throw std::runtime_error("cannot run servers.sh");
+        }
+        char line[512];
+        while (std::fgets(line, sizeof line, out) != nullptr) {
+            url_ = line;
+        }
+        if (pclose(out) != 0) {
+            throw std::runtime_error("servers.sh mysql_single failed: " + url_);
+        }
+        url_.erase(url_.find_last_not_of('\n') + 1);
+    }
+    ~PrivateMariaDb() { std::system((std::string(FERRY_SERVERS_SCRIPT) + " down " + dir_).c_str()); }  // NOLINT(concurrency-mt-unsafe)
+    PrivateMariaDb(const PrivateMariaDb&) = delete;
+    PrivateMariaDb& operator=(const PrivateMariaDb&) = delete;
+    const std::string& url() const { return url_; }
+
+private:
+    std::string dir_;
+    std::string url_;
+};
+
+struct Pipeline {
+    std::string name;
+    MysqlDb source;
+    TestDb target;
+    ScratchDir scratch;
+    std::string config_path;
+
+    Pipeline(const std::string& n, const std::string& server)
+        : name(n), source(n, server), target(env("FERRY_TEST_PG_TARGET"), n) {
+        source.run("CREATE TABLE " + name + ".t (id int PRIMARY KEY, v varchar(20))");
+        config_path = config(scratch, name, source.url(), target.dsn(), name + ".t");
+    }
+    std::pair<int, std::string> run_once(const std::string& log) {
+        return run_ferry({"run", "-c", config_path}, scratch.path(log), 60s);
+    }
+    std::string target_count() { return scalar_or_empty(target, "SELECT count(*) FROM " + name + ".t"); }
+    // Streams one inserted row to the target and stops gracefully.
+    void stream_one_row_and_stop() {
+        FerryProcess ferry({"run", "-c", config_path}, scratch.path("first.log"));
+        source.run("INSERT INTO " + name + ".t VALUES (1, 'one')");
+        ASSERT_TRUE(eventually([&] { return target_count() == "1"; }, 30s)) << ferry.log();
+        ferry.terminate();
+        ASSERT_EQ(ferry.wait(30s), 0) << ferry.log();
+    }
+};
+
+TEST(MysqlSourceErrors, StatementBinlogFormatIsRefused) {
+    ScratchDir servers;
+    PrivateMariaDb server(servers, "--binlog-format=STATEMENT");
+    Pipeline p("my_err_stmt", server.url());
+    auto [code, log] = p.run_once("run.log");
+    EXPECT_EQ(code, 1) << log;
+    EXPECT_NE(last_line(log).find("binlog_format is STATEMENT, Ferry needs ROW"), std::string::npos) << log;
+    EXPECT_EQ(p.target_count(), "");  // nothing created
+}
+
+TEST(MysqlSourceErrors, MinimalRowImageIsRefused) {
+    ScratchDir servers;
+    PrivateMariaDb server(servers, "--binlog-row-image=MINIMAL");
+    Pipeline p("my_err_minimal", server.url());
+    auto [code, log] = p.run_once("run.log");
+    EXPECT_EQ(code, 1) << log;
+    EXPECT_NE(last_line(log).find("binlog_row_image is MINIMAL, Ferry needs FULL"), std::string::npos) << log;
+}
+
+TEST(MysqlSourceErrors, BinlogPurgedWhileStoppedStopsInsteadOfJumping) {
+    ScratchDir servers;
+    PrivateMariaDb server(servers, "");
+    Pipeline p("my_err_purged", server.url());
+    ASSERT_NO_FATAL_FAILURE(p.stream_one_row_and_stop());
+    p.source.run("INSERT INTO " + p.name + ".t VALUES (2, 'unseen'); FLUSH BINARY LOGS");
+    auto status = p.source.connection().query_row("SHOW MASTER STATUS", "test");
+    const std::string current = my::field(*status.value(), 0);
+    // The server keeps a file while a (just disconnected) dump thread still reads it: purge until gone.
+    ASSERT_TRUE(eventually([&] {
+        p.source.run("PURGE BINARY LOGS TO '" + current + "'");
+        return p.source.connection().query("SHOW BINARY LOGS", "test").value().size() == 1;
+    }, 30s));
+    auto [code, log] = p.run_once("purged.log");
+    EXPECT_EQ(code, 1) << log;
+    EXPECT_NE(last_line(log).find("is no longer on the source (purged)"), std::string::npos) << log;
+    EXPECT_EQ(p.target_count(), "1");
+}
+
+TEST(MysqlSourceErrors, DdlTheAgentCannotApplyStopsWithTheStatement) {
+    Pipeline p("my_err_ddl", env("FERRY_TEST_MYSQL_SOURCE"));
+    ASSERT_NO_FATAL_FAILURE(p.stream_one_row_and_stop());
+    p.source.run("ALTER TABLE " + p.name + ".t DROP COLUMN v");
+    p.source.run("INSERT INTO " + p.name + ".t VALUES (2)");
+    auto [code, log] = p.run_once("ddl.log");
+    EXPECT_EQ(code, 1) << log;
+    const std::string line = last_line(log);
+    EXPECT_NE(line.find("DDL on captured table my_err_ddl.t"), std::string::npos) << log;
+    EXPECT_NE(line.find("DROP COLUMN v"), std::string::npos) << log;
+    EXPECT_EQ(p.target_count(), "1");  // nothing after the DDL was applied
+}
+
+}  // namespace
+}  // namespace ferry::test

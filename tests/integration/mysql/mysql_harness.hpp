@@ -1,0 +1,73 @@
+// Helpers for tests with a MySQL/MariaDB source: databases on the MariaDB servers that
+// tests/support/servers.sh starts, and the pipeline config.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "ferry/my/connection.hpp"
+#include "pg_harness.hpp"
+
+namespace ferry::test {
+
+inline std::string env(const char* name) {
+    const char* v = std::getenv(name);
+    if (v == nullptr) {
+        throw std::runtime_error(std::string(name) + " is not set: run the tests through scripts/test.sh");
+    }
+    return v;
+}
+
+// A fresh MariaDB database for one test, dropped afterwards.
+class MysqlDb {
+public:
+    // `server`: a URL ending in '/', by default the shared MariaDB source of the test run.
+    explicit MysqlDb(std::string name, std::string server = env("FERRY_TEST_MYSQL_SOURCE"))
+        : name_(std::move(name)), server_(std::move(server)), url_(server_ + name_) {
+        run("DROP DATABASE IF EXISTS " + my::quote_ident(name_));
+        run("CREATE DATABASE " + my::quote_ident(name_) + " CHARACTER SET utf8mb4");
+    }
+    ~MysqlDb() { connection().run("DROP DATABASE IF EXISTS " + my::quote_ident(name_), "test cleanup").ignore(); }
+    const std::string& url() const { return url_; }
+    void run(const std::string& sql) {
+        if (Status st = connection().run(sql, "test statement"); !st.ok()) {
+            throw std::runtime_error(st.message() + " in: " + sql.substr(0, 200));
+        }
+    }
+    my::Connection& connection() {
+        if (!conn_) {
+            auto url = my::parse_url(server_);
+            auto c = my::Connection::connect(url.value(), "test", {0, true});
+            if (!c.ok()) {
+                throw std::runtime_error(c.status().message());
+            }
+            conn_.emplace(std::move(c).value());
+        }
+        return *conn_;
+    }
+
+private:
+    std::string name_;
+    std::string server_;
+    std::string url_;
+    std::optional<my::Connection> conn_;
+};
+
+// The target's answer, or "" while the table does not exist yet.
+inline std::string scalar_or_empty(TestDb& db, const std::string& sql) {
+    try {
+        return db.scalar(sql);
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+inline std::string config(const ScratchDir& dir, const std::string& name, const std::string& source_url,
+                   const std::string& target_dsn, const std::string& tables, const std::string& log_level = "warn") {
+    return dir.write("ferry.yaml", "name: " + name + "\nsource:\n  type: mysql\n  url: " + source_url
+                                        + "\n  tables: [" + tables + "]\ntarget:\n  type: postgres\n  url: " + target_dsn
+                                        + "\nstate_dir: " + dir.path("state") + "\nlog_level: " + log_level + "\n");
+}
+
+}  // namespace ferry::test
