@@ -21,10 +21,12 @@ as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# Ports below the kernel's ephemeral range (ip_local_port_range starts at 32768), so no client socket
+# can hold the port between this check and the server's bind; the callers still retry on a lost race.
 free_port() {
   local port
   for _ in $(seq 1 200); do
-    port=$(( (RANDOM % 30000) + 20000 ))
+    port=$(( (RANDOM % 20000) + 12000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
   done
   echo "no free port found" >&2; return 1
@@ -33,14 +35,12 @@ free_port() {
 start_cluster() {  # name wal_level extra_conf...
   local name=$1 wal_level=$2; shift 2
   local data="$dir/$name" port
-  port=$(free_port)
   mkdir -p "$data"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$data"
   as_pg "$PGBIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/$name.initdb.log" 2>&1 \
     || { cat "$dir/$name.initdb.log" >&2; return 1; }
   cat >>"$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-port = $port
 unix_socket_directories = '$dir'
 wal_level = $wal_level
 max_replication_slots = 40
@@ -51,33 +51,50 @@ logging_collector = off
 log_min_messages = warning
 CONF
   for line in "$@"; do echo "$line" >>"$data/postgresql.conf"; done
-  as_pg "$PGBIN/pg_ctl" -D "$data" -l "$dir/$name.log" -w -t 60 start >/dev/null \
-    || { cat "$dir/$name.log" >&2; return 1; }
-  echo "postgresql://postgres@127.0.0.1:$port/postgres"
+  for attempt in 1 2 3 4 5; do  # a later `port` line overrides an earlier one
+    port=$(free_port)
+    echo "port = $port" >>"$data/postgresql.conf"
+    if as_pg "$PGBIN/pg_ctl" -D "$data" -l "$dir/$name.log" -w -t 60 start >/dev/null; then
+      echo "postgresql://postgres@127.0.0.1:$port/postgres"
+      return 0
+    fi
+    grep -q "could not create any TCP/IP sockets" "$dir/$name.log" || break
+  done
+  cat "$dir/$name.log" >&2
+  return 1
 }
 
 # A MariaDB server as the `mysql` user with its binlog set up the way Ferry needs it; prints its URL.
 start_mariadb() {  # name extra_options...
   local name=$1; shift
-  local data="$dir/$name" port
-  port=$(free_port)
+  local data="$dir/$name" port pid
   mkdir -p "$data"
   [ "$(id -u)" = 0 ] && chown mysql:mysql "$data"
   mariadb-install-db --no-defaults --datadir="$data/db" --user=mysql --auth-root-authentication-method=normal \
     --skip-test-db >"$dir/$name.install.log" 2>&1 || { cat "$dir/$name.install.log" >&2; return 1; }
-  local run=(/usr/sbin/mariadbd --no-defaults --datadir="$data/db" --socket="$data/sock" --port="$port"
-    --bind-address=127.0.0.1 --pid-file="$data/pid" --log-error="$data/error.log" --log-bin="$data/db/binlog"
-    --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL --server-id=1 --skip-name-resolve
-    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 --max-connections=300 "$@")
-  if [ "$(id -u)" = 0 ]; then run=(runuser -u mysql -- "${run[@]}"); fi
-  "${run[@]}" >/dev/null 2>&1 &
-  for _ in $(seq 1 300); do
-    if mariadb --no-defaults -S "$data/sock" -uroot -e "SELECT 1" >/dev/null 2>&1; then break; fi
-    sleep 0.1
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    local run=(/usr/sbin/mariadbd --no-defaults --datadir="$data/db" --socket="$data/sock" --port="$port"
+      --bind-address=127.0.0.1 --pid-file="$data/pid" --log-error="$data/error.log" --log-bin="$data/db/binlog"
+      --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL --server-id=1 --skip-name-resolve
+      --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 --max-connections=300 "$@")
+    if [ "$(id -u)" = 0 ]; then run=(runuser -u mysql -- "${run[@]}"); fi
+    "${run[@]}" >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 1 600); do
+      if mariadb --no-defaults -S "$data/sock" -uroot -e "SELECT 1" >/dev/null 2>&1; then
+        mariadb --no-defaults -S "$data/sock" -uroot -e "CREATE USER ferry@'%' IDENTIFIED BY 'ferry';
+          GRANT ALL ON *.* TO ferry@'%' WITH GRANT OPTION;" || { cat "$data/error.log" >&2; return 1; }
+        echo "mysql://ferry:ferry@127.0.0.1:$port/"
+        return 0
+      fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    grep -q "Bind on TCP/IP port" "$data/error.log" 2>/dev/null || break
   done
-  mariadb --no-defaults -S "$data/sock" -uroot -e "CREATE USER ferry@'%' IDENTIFIED BY 'ferry';
-    GRANT ALL ON *.* TO ferry@'%' WITH GRANT OPTION;" || { cat "$data/error.log" >&2; return 1; }
-  echo "mysql://ferry:ferry@127.0.0.1:$port/"
+  cat "$data/error.log" >&2
+  return 1
 }
 
 stop_mariadb() {
