@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "ferry/apply/mysql_apply.hpp"
 #include "ferry/capture/mysql_capture.hpp"
 #include "ferry/capture/pg_capture.hpp"
 
@@ -145,13 +146,17 @@ void parse_target(const YAML::Node& root, Config& out, Problems& problems) {
     }
     check_keys(dst, "target", {"type", "url", "brokers", "topic_prefix"}, problems);
     out.target.type = scalar(dst, "type", "target.type", true, problems);
-    if (!out.target.type.empty() && out.target.type != "postgres") {
+    if (!out.target.type.empty() && out.target.type != "postgres" && out.target.type != "mysql") {
         problems.push_back("target.type '" + out.target.type
-                           + "' is not supported by this build (supported: postgres; mysql and kafka are planned)");
+                           + "' is not supported by this build (supported: postgres, mysql; kafka is planned)");
         return;
     }
     out.target.url = scalar(dst, "url", "target.url", true, problems);
-    if (!out.target.url.empty()) {
+    if (!out.target.url.empty() && out.target.type == "mysql") {
+        if (auto err = apply::check_mysql_target_url(out.target.url); !err.empty()) {
+            problems.push_back("target.url is not a valid mysql:// URL: " + err);
+        }
+    } else if (!out.target.url.empty()) {
         if (auto err = capture::check_pg_url(out.target.url); !err.empty()) {
             problems.push_back("target.url is not a valid PostgreSQL connection string: " + err);
         }

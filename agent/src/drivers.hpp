@@ -56,10 +56,11 @@ class TargetDriver {
 public:
     virtual ~TargetDriver() = default;
     virtual std::string describe() const = 0;
+    // Creates what the tables need at the target; called before any open_loader().
     virtual Status prepare(const SourceCatalog& tables, bool defer_primary_keys) = 0;
     virtual Status forget_applied_position() = 0;
     virtual Result<std::unique_ptr<SnapshotLoader>> open_loader() = 0;
-    virtual Result<std::unique_ptr<ChangeSink>> open_sink() = 0;
+    virtual Result<std::unique_ptr<ChangeSink>> open_sink(const SourceCatalog& tables) = 0;
 };
 
 std::unique_ptr<SourceDriver> make_source_driver(const Config& config, offsets::OffsetStore& store);
@@ -69,5 +70,6 @@ std::unique_ptr<TargetDriver> make_target_driver(const Config& config);
 std::unique_ptr<SourceDriver> make_pg_source_driver(const Config& config, offsets::OffsetStore& store);
 std::unique_ptr<TargetDriver> make_pg_target_driver(const Config& config);
 std::unique_ptr<SourceDriver> make_mysql_source_driver(const Config& config);
+std::unique_ptr<TargetDriver> make_mysql_target_driver(const Config& config);
 
 }  // namespace ferry::agent

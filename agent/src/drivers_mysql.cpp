@@ -1,6 +1,7 @@
 // MySQL/MariaDB as a source: the binlog from a recorded position, snapshots that each take their
-// own consistent view, no server-side state to create or drop.
+// own consistent view, no server-side state to create or drop. And as a target.
 #include "drivers.hpp"
+#include "ferry/apply/mysql_apply.hpp"
 #include "ferry/capture/mysql_capture.hpp"
 #include "logging.hpp"
 
@@ -70,7 +71,32 @@ private:
     std::unique_ptr<capture::MysqlCatalog> catalog_;
 };
 
+class MysqlTargetDriver final : public TargetDriver {
+public:
+    explicit MysqlTargetDriver(const Config& config) : config_{config.target.url, config.name} {}
+    std::string describe() const override { return apply::describe_mysql_target(config_.url); }
+    Status prepare(const SourceCatalog& tables, bool) override {  // InnoDB loads fastest into its primary key
+        catalog_ = tables;
+        return apply::prepare_mysql_target(config_, tables, make_logger("apply.mysql"));
+    }
+    Status forget_applied_position() override { return apply::forget_mysql_applied_position(config_); }
+    Result<std::unique_ptr<SnapshotLoader>> open_loader() override {
+        return apply::open_mysql_snapshot_loader(config_, catalog_);
+    }
+    Result<std::unique_ptr<ChangeSink>> open_sink(const SourceCatalog& tables) override {
+        return apply::open_mysql_change_sink(config_, tables, make_logger("apply.mysql"));
+    }
+
+private:
+    apply::MysqlTargetConfig config_;
+    SourceCatalog catalog_;  // from prepare(), for the loaders
+};
+
 }  // namespace
+
+std::unique_ptr<TargetDriver> make_mysql_target_driver(const Config& config) {
+    return std::make_unique<MysqlTargetDriver>(config);
+}
 
 std::unique_ptr<SourceDriver> make_mysql_source_driver(const Config& config) {
     return std::make_unique<MysqlSourceDriver>(config);

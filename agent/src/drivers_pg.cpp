@@ -166,7 +166,7 @@ public:
     }
     Status forget_applied_position() override { return apply::forget_applied_position(config_); }
     Result<std::unique_ptr<SnapshotLoader>> open_loader() override { return apply::open_snapshot_loader(config_); }
-    Result<std::unique_ptr<ChangeSink>> open_sink() override {
+    Result<std::unique_ptr<ChangeSink>> open_sink(const SourceCatalog&) override {
         return apply::open_change_sink(config_, make_logger("apply.pg"));
     }
 
@@ -191,6 +191,11 @@ std::unique_ptr<SourceDriver> make_source_driver(const Config& config, offsets::
     return make_pg_source_driver(config, store);
 }
 
-std::unique_ptr<TargetDriver> make_target_driver(const Config& config) { return make_pg_target_driver(config); }
+std::unique_ptr<TargetDriver> make_target_driver(const Config& config) {
+    if (config.target.type == "mysql") {
+        return make_mysql_target_driver(config);
+    }
+    return make_pg_target_driver(config);
+}
 
 }  // namespace ferry::agent

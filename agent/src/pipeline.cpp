@@ -152,7 +152,7 @@ Status Run::copy_pending_tables() {
 }
 
 Status Run::stream() {
-    auto sink = target.open_sink();
+    auto sink = target.open_sink(tables);
     if (!sink.ok()) {
         return sink.status();
     }

@@ -1,4 +1,5 @@
 #include "ferry/core/copy_text.hpp"
+#include "ferry/core/hex.hpp"
 
 namespace ferry {
 
@@ -17,18 +18,6 @@ void append_copy_field(std::string& out, std::string_view value) {
 void append_copy_null(std::string& out) { out += "\\N"; }
 
 namespace {
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 // Decodes the escape at row[i] == '\\'; returns the number of characters consumed after the backslash.
 Result<std::size_t> unescape(std::string_view row, std::size_t i, std::string& out) {

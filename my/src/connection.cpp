@@ -11,9 +11,9 @@ constexpr char kSessionSetup[] =
     "SET NAMES utf8mb4, time_zone = '+00:00', "
     "sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
 
-std::string safe_message(MYSQL* conn) {
-    std::string msg = mysql_error(conn);
-    const std::string_view state = mysql_sqlstate(conn);
+// Keeps row data out of messages: for data errors (SQLSTATE classes 22 and 23) the server quotes the
+// offending value after the first quote.
+std::string safe_message(std::string msg, std::string_view state) {
     if (state.size() == 5 && (state.substr(0, 2) == "22" || state.substr(0, 2) == "23")) {
         if (const auto quote = msg.find('\''); quote != std::string::npos) {
             msg = msg.substr(0, quote) + "(value withheld)";
@@ -21,6 +21,8 @@ std::string safe_message(MYSQL* conn) {
     }
     return msg;
 }
+
+std::string safe_message(MYSQL* conn) { return safe_message(mysql_error(conn), mysql_sqlstate(conn)); }
 
 }  // namespace
 
@@ -79,7 +81,8 @@ Result<Connection> Connection::connect(const Url& url, std::string_view purpose,
     mysql_optionsv(conn.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
     const std::string program = "ferry " + std::string(purpose);
     mysql_optionsv(conn.get(), MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", program.c_str());
-    const unsigned long flags = options.multi_statements ? CLIENT_MULTI_STATEMENTS : 0;
+    const unsigned long flags = (options.multi_statements ? CLIENT_MULTI_STATEMENTS : 0UL)
+                                | (options.found_rows ? CLIENT_FOUND_ROWS : 0UL);
     if (mysql_real_connect(conn.get(), url.host.c_str(), url.user.c_str(), url.password.c_str(),
                            url.database.empty() ? nullptr : url.database.c_str(), url.port, nullptr, flags)
         == nullptr) {
@@ -101,6 +104,25 @@ Status Connection::last_error(std::string_view what) const {
     const unsigned err = mysql_errno(conn_.get());
     return Status::error(classify_errno(err),
                          std::string(what) + ": " + safe_message(conn_.get()) + " (error " + std::to_string(err) + ")");
+}
+
+Status statement_error(MYSQL_STMT* stmt, std::string_view what) {
+    const unsigned err = mysql_stmt_errno(stmt);
+    return Status::error(classify_errno(err), std::string(what) + ": "
+                                                  + safe_message(mysql_stmt_error(stmt), mysql_stmt_sqlstate(stmt))
+                                                  + " (error " + std::to_string(err) + ")");
+}
+
+bool Connection::is_mariadb() const { return mariadb_connection(conn_.get()) != 0; }
+
+unsigned long Connection::server_version() const { return mysql_get_server_version(conn_.get()); }
+
+bool Connection::supports_bulk() const {
+    unsigned long extended = 0;
+    if (mariadb_get_infov(conn_.get(), MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &extended) != 0) {
+        return false;
+    }
+    return is_mariadb() && (extended & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32U)) != 0;
 }
 
 Status Connection::run(const std::string& sql, std::string_view what) {

@@ -1,5 +1,6 @@
 #include <charconv>
 
+#include "ferry/core/hex.hpp"
 #include "ferry/my/connection.hpp"
 
 namespace ferry::my {
@@ -11,18 +12,6 @@ Status bad(std::string_view why) {
                                                   + "); expected mysql://user:password@host:port/database");
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 bool percent_decode(std::string_view in, std::string& out) {
     out.clear();

@@ -2,8 +2,9 @@
 # Starts and stops the throwaway PostgreSQL 15 and MariaDB 10.11 servers the integration tests and
 # the demo use.
 #   servers.sh up DIR     start: source (wal_level=logical), target, and a wal_level=replica server,
-#                         and a MariaDB source (binlog in ROW format, FULL images and metadata);
-#                         writes DIR/env with FERRY_TEST_PG_* and FERRY_TEST_MYSQL_* URLs to source
+#                         a MariaDB source (binlog in ROW format, FULL images and metadata) and a
+#                         MariaDB target; writes DIR/env with the FERRY_TEST_PG_* and FERRY_TEST_MYSQL_*
+#                         URLs
 #   servers.sh mysql_single DIR [mariadbd options...]
 #                         start one more MariaDB server in DIR/mysql_single and print its URL
 #   servers.sh single DIR [postgresql.conf lines...]
@@ -129,16 +130,19 @@ case "$cmd" in
     tgt=$(start_cluster target replica "fsync = $fsync")
     rep=$(start_cluster replica_level replica "fsync = $fsync")
     my_src=$(start_mariadb mysql_source)
+    my_tgt=$(start_mariadb mysql_target)
     cat >"$dir/env" <<ENV
 export FERRY_TEST_PG_SOURCE='$src'
 export FERRY_TEST_PG_TARGET='$tgt'
 export FERRY_TEST_PG_REPLICA_LEVEL='$rep'
 export FERRY_TEST_MYSQL_SOURCE='$my_src'
+export FERRY_TEST_MYSQL_TARGET='$my_tgt'
 ENV
     echo "servers up in $dir" >&2
     ;;
   down)
     stop_mariadb mysql_source
+    stop_mariadb mysql_target
     stop_mariadb mysql_single
     for name in source target replica_level single; do
       if [ -d "$dir/$name" ]; then as_pg "$PGBIN/pg_ctl" -D "$dir/$name" -m immediate -w stop >/dev/null 2>&1 || true; fi

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "../applied_position.hpp"
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
 #include "ferry/pq/connection.hpp"
@@ -49,13 +50,9 @@ public:
             return res.status();
         }
         if (PQntuples(res.value().get()) == 0) {
-            return std::optional<SourcePosition>{};
+            return parse_applied_position(std::nullopt);
         }
-        SourcePosition pos;
-        if (!parse_position(pq::field(res.value().get(), 0, 0), pos)) {
-            return Status::error(Errc::Corruption, "unreadable position in _ferry.applied_position at the target");
-        }
-        return std::optional<SourcePosition>{pos};
+        return parse_applied_position(pq::field(res.value().get(), 0, 0));
     }
 
     Status begin(const TxnBegin& b) override {

@@ -63,11 +63,20 @@ inline std::string scalar_or_empty(TestDb& db, const std::string& sql) {
     }
 }
 
+// A pipeline config; each end's type follows from its URL (mysql://... or PostgreSQL).
 inline std::string config(const ScratchDir& dir, const std::string& name, const std::string& source_url,
-                   const std::string& target_dsn, const std::string& tables, const std::string& log_level = "warn") {
-    return dir.write("ferry.yaml", "name: " + name + "\nsource:\n  type: mysql\n  url: " + source_url
-                                        + "\n  tables: [" + tables + "]\ntarget:\n  type: postgres\n  url: " + target_dsn
-                                        + "\nstate_dir: " + dir.path("state") + "\nlog_level: " + log_level + "\n");
+                   const std::string& target_url, const std::string& tables, const std::string& log_level = "warn") {
+    auto type = [](const std::string& url) { return url.starts_with("mysql://") ? "mysql" : "postgres"; };
+    return dir.write("ferry.yaml", "name: " + name + "\nsource:\n  type: " + type(source_url) + "\n  url: " + source_url
+                                        + "\n  tables: [" + tables + "]\ntarget:\n  type: " + type(target_url)
+                                        + "\n  url: " + target_url + "\nstate_dir: " + dir.path("state")
+                                        + "\nlog_level: " + log_level + "\n");
+}
+
+// Every row of a query's result at a MariaDB server, as returned by the text protocol.
+inline std::vector<my::Row> my_rows(my::Connection& conn, const std::string& sql) {
+    auto rows = conn.query(sql, "test query");
+    return rows.ok() ? std::move(rows).value() : std::vector<my::Row>{};
 }
 
 }  // namespace ferry::test

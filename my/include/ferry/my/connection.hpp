@@ -25,6 +25,7 @@ namespace ferry::my {
 
 using MysqlPtr = std::unique_ptr<MYSQL, CDeleter<&mysql_close>>;
 using ResultPtr = std::unique_ptr<MYSQL_RES, CDeleter<&mysql_free_result>>;
+using StmtPtr = std::unique_ptr<MYSQL_STMT, CDeleter<&mysql_stmt_close>>;
 
 // mysql://user:password@host:port/database  (user and password percent-decoded; port 3306 by
 // default; host "localhost" means 127.0.0.1, never a socket guess).
@@ -49,6 +50,8 @@ public:
     struct Options {
         unsigned read_timeout_s = 0;  // 0: the library's default
         bool multi_statements = false;
+        // UPDATE reports the rows it matched, not the rows it changed (to notice a missing row).
+        bool found_rows = false;
     };
     // `purpose` names the connection in errors and in the server's program_name attribute.
     static Result<Connection> connect(const Url& url, std::string_view purpose, Options options);
@@ -67,10 +70,19 @@ public:
     // A quoted string literal for this connection's character set.
     std::string literal(std::string_view value) const;
 
+    bool is_mariadb() const;
+    unsigned long server_version() const;  // e.g. 101106 for 10.11.6
+    // The server executes a statement for an array of parameter rows in one round trip
+    // (MariaDB's COM_STMT_BULK_EXECUTE).
+    bool supports_bulk() const;
+
 private:
     explicit Connection(MysqlPtr conn) : conn_(std::move(conn)) {}
     MysqlPtr conn_;
 };
+
+// The last error of a prepared statement, classified like Connection::last_error.
+Status statement_error(MYSQL_STMT* stmt, std::string_view what);
 
 // Errc for a client or server error number: lost connections, server shutdown, deadlocks and lock
 // waits are Transient; everything else is Fatal.

@@ -1,0 +1,146 @@
+// Preparing a MySQL/MariaDB target: databases, tables and the position table.
+#include "mysql_target_schema.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "ferry/core/names.hpp"
+#include "sql_builder.hpp"
+
+namespace ferry::apply {
+
+namespace mysql {
+
+Result<my::Connection> connect_target(const MysqlTargetConfig& config, std::string_view purpose) {
+    auto url = my::parse_url(config.url);
+    if (!url.ok()) {
+        return url.status();
+    }
+    my::Connection::Options options;
+    options.found_rows = true;
+    auto conn = my::Connection::connect(url.value(), purpose, options);
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    for (const char* sql : {"SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", "SET SESSION foreign_key_checks = 0"}) {
+        if (Status st = conn.value().run(sql, std::string(purpose) + ": session set-up"); !st.ok()) {
+            return st;
+        }
+    }
+    return conn;
+}
+
+TargetFlavor flavor_of(const my::Connection& conn) {
+    return TargetFlavor{conn.is_mariadb() && conn.server_version() >= 100700};
+}
+
+Result<std::vector<const Column*>> missing_columns(my::Connection& conn, const TableSchema& table) {
+    auto rows = conn.query("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+                               + conn.literal(table.id.schema) + " AND TABLE_NAME = " + conn.literal(table.id.name),
+                           "reading the columns of target table " + display_name(table.id));
+    if (!rows.ok()) {
+        return rows.status();
+    }
+    std::set<std::string> present;
+    for (const auto& r : rows.value()) {
+        present.insert(my::field(r, 0));
+    }
+    std::vector<const Column*> missing;
+    for (const auto& c : table.columns) {
+        if (!present.contains(c.name)) {
+            missing.push_back(&c);
+        }
+    }
+    return missing;
+}
+
+Status add_columns(my::Connection& conn, const TableSchema& table, const std::vector<const Column*>& columns) {
+    for (const Column* c : columns) {
+        const std::string sql = "ALTER TABLE " + my::quote_table(table.id.schema, table.id.name) + " ADD COLUMN "
+                                + my::quote_ident(c->name) + " " + c->type_name + " NULL";
+        if (Status st = conn.run(sql, "adding column " + c->name + " to target table " + display_name(table.id));
+            !st.ok()) {
+            return st;
+        }
+    }
+    return {};
+}
+
+}  // namespace mysql
+
+std::string check_mysql_target_url(const std::string& url) {
+    auto parsed = my::parse_url(url);
+    return parsed.ok() ? std::string() : parsed.status().message();
+}
+
+std::string describe_mysql_target(const std::string& url) {
+    auto parsed = my::parse_url(url);
+    return parsed.ok() ? my::describe_url(parsed.value()) : std::string("(invalid url)");
+}
+
+Status prepare_mysql_target(const MysqlTargetConfig& config, const SourceCatalog& catalog,
+                            std::shared_ptr<spdlog::logger> log) {
+    auto conn = mysql::connect_target(config, "target");
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    auto& c = conn.value();
+    const auto flavor = mysql::flavor_of(c);
+    std::set<std::string> schemas{"_ferry"};
+    for (const auto& t : catalog.tables) {
+        schemas.insert(t.id.schema);
+    }
+    for (const auto& s : schemas) {
+        if (Status st = c.run("CREATE DATABASE IF NOT EXISTS " + my::quote_ident(s)
+                                  + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                              "creating database " + s + " at the target");
+            !st.ok()) {
+            return st;
+        }
+    }
+    if (Status st = c.run(std::string("CREATE TABLE IF NOT EXISTS ") + mysql::kPositionTable
+                              + " (pipeline VARCHAR(255) NOT NULL PRIMARY KEY, position VARCHAR(2048) NOT NULL, "
+                                "updated_at DATETIME(6) NOT NULL) ENGINE=InnoDB",
+                          "creating the applied-position table at the target");
+        !st.ok()) {
+        return st;
+    }
+    for (const auto& source : catalog.tables) {
+        auto t = mysql::translate_table(source, catalog.types, flavor);
+        if (!t.ok()) {
+            return t.status();
+        }
+        const TableSchema& table = t.value().table;
+        if (Status st = c.run(mysql::build_create_table(table), "creating target table " + display_name(table.id));
+            !st.ok()) {
+            return st;
+        }
+        auto missing = mysql::missing_columns(c, table);
+        if (!missing.ok()) {
+            return missing.status();
+        }
+        if (!missing.value().empty()) {
+            std::string names;
+            for (const Column* col : missing.value()) {
+                names += (names.empty() ? "" : ", ") + col->name;
+            }
+            return Status::error(Errc::Fatal, "target table " + display_name(table.id) + " exists without columns "
+                                                  + names + "; add them or drop the table so Ferry creates it");
+        }
+    }
+    log->info("target ready: {} tables", catalog.tables.size());
+    return {};
+}
+
+Status forget_mysql_applied_position(const MysqlTargetConfig& config) {
+    auto conn = mysql::connect_target(config, "target");
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    auto& c = conn.value();
+    return c.run(std::string("DELETE FROM ") + mysql::kPositionTable + " WHERE pipeline = " + c.literal(config.pipeline),
+                 "clearing the applied position at the target");
+}
+
+}  // namespace ferry::apply
