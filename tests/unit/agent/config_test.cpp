@@ -32,6 +32,20 @@ TEST(Config, ParsesTheContractExample) {
     EXPECT_EQ(c.state_dir, "./ferry-state/shop");
 }
 
+TEST(Config, MysqlTargetTakesAMysqlUrl) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("type: postgres\n  url: host="), 14, "type: mysql   ");
+    yaml.replace(yaml.find("host=127.0.0.1 port=5433 dbname=shop"), 36, "mysql://app:pw@10.0.0.8:3306/");
+    Config c;
+    const auto ok = parse_config(yaml, c);
+    ASSERT_TRUE(ok.empty()) << ok.front();
+    EXPECT_EQ(c.target.type, "mysql");
+    yaml.replace(yaml.find("mysql://app:pw@10.0.0.8:3306/"), 29, "postgresql://x@h/db");
+    const auto bad = parse_config(yaml, c);
+    ASSERT_EQ(bad.size(), 1U);
+    EXPECT_NE(bad.front().find("target.url is not a valid mysql:// URL"), std::string::npos) << bad.front();
+}
+
 TEST(Config, SubstitutesEnvironment) {
     ::setenv("FERRY_TEST_PW", "s3cret", 1);
     Config c;
