@@ -230,9 +230,9 @@ Status MysqlChangeSink::run_pending() {
 }
 
 Status MysqlChangeSink::queue(Translated& t, const RowChange& change) {
-    RowStatement statement = mysql::build_row_statement(t.translation, change);
-    auto& slot = t.statements[statement.cache_key];
+    auto& slot = t.statements[mysql::statement_key(change)];
     if (!slot) {
+        RowStatement statement = mysql::build_row_statement(t.translation, change);
         static constexpr const char* kOpNames[] = {"", "insert into", "update of", "delete from", "truncate of"};
         const std::string what = std::string(kOpNames[static_cast<int>(change.op)]) + " " + display_name(change.table->id);
         auto bulk = my::BulkStatement::prepare(conn_, statement.sql, statement.kinds, what);

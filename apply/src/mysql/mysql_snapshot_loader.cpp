@@ -35,8 +35,8 @@ public:
         if (Status st = conn_.run("START TRANSACTION", what_); !st.ok()) {
             return st;
         }
-        statement_ = mysql::build_load_statement(translation_);
-        auto bulk = my::BulkStatement::prepare(conn_, statement_.sql, statement_.kinds, what_);
+        const mysql::RowStatement statement = mysql::build_load_statement(translation_);
+        auto bulk = my::BulkStatement::prepare(conn_, statement.sql, statement.kinds, what_);
         if (!bulk.ok()) {
             return bulk.status();
         }
@@ -46,8 +46,7 @@ public:
 
     Status write(const SnapshotChunk& chunk) override {
         std::string_view data = chunk.copy_data;
-        RowChange row;
-        row.after.resize(translation_.table.columns.size());
+        const std::size_t columns = translation_.table.columns.size();
         while (!data.empty()) {
             const auto nl = data.find('\n');
             const std::string_view line = data.substr(0, nl);
@@ -56,20 +55,15 @@ public:
             if (!fields.ok()) {
                 return fields.status().with_context(what_);
             }
-            if (fields.value().size() != row.after.size()) {
+            if (fields.value().size() != columns) {
                 return Status::error(Errc::Corruption, what_ + ": a snapshot row has "
                                                            + std::to_string(fields.value().size()) + " columns, not "
-                                                           + std::to_string(row.after.size()));
+                                                           + std::to_string(columns));
             }
-            for (std::size_t i = 0; i < row.after.size(); ++i) {
-                auto& f = fields.value()[i];
-                row.after[i] = f ? Value(std::move(*f)) : Value(Null{});
+            if (Status st = mysql::convert_row(translation_, fields.value()); !st.ok()) {
+                return st.with_context("in the snapshot");
             }
-            auto values = mysql::statement_values(translation_, statement_, row);
-            if (!values.ok()) {
-                return values.status().with_context("in the snapshot");
-            }
-            bulk_->add_row(std::move(values).value());
+            bulk_->add_row(std::move(fields).value());
             if (bulk_->bytes() >= config_.batch_bytes) {
                 if (auto n = bulk_->execute(); !n.ok()) {
                     return n.status();
@@ -93,7 +87,6 @@ private:
     mysql::TargetFlavor flavor_;
     std::vector<UserType> types_;
     mysql::MysqlTranslation translation_;
-    mysql::RowStatement statement_;
     std::unique_ptr<my::BulkStatement> bulk_;
     std::string what_;
 };

@@ -90,6 +90,16 @@ std::string value_text(const Value& v) {
 
 }  // namespace
 
+std::string statement_key(const RowChange& change) {
+    switch (change.op) {
+        case Op::Insert: return "I" + mask(change.after);
+        case Op::Update: return "U" + mask(change.after) + "/" + (change.before.empty() ? "-" : mask(change.before));
+        case Op::Delete: return "D" + mask(change.before);
+        case Op::Truncate: break;
+    }
+    return "T";
+}
+
 RowStatement build_row_statement(const MysqlTranslation& t, const RowChange& change) {
     const TableSchema& s = t.table;
     Builder b{t, {}};
@@ -117,7 +127,6 @@ RowStatement build_row_statement(const MysqlTranslation& t, const RowChange& cha
                 b.out.sql += " ON DUPLICATE KEY UPDATE "
                              + (updates.empty() ? first_key + " = VALUES(" + first_key + ")" : updates);
             }
-            b.out.cache_key = "I" + mask(change.after);
             break;
         }
         case Op::Update: {
@@ -129,17 +138,16 @@ RowStatement build_row_statement(const MysqlTranslation& t, const RowChange& cha
                 }
             }
             b.out.sql = "UPDATE " + table + " SET " + set + b.where(has_before ? change.before : change.after, has_before);
-            b.out.cache_key = "U" + mask(change.after) + "/" + (has_before ? mask(change.before) : "-");
             b.out.must_match = true;
             break;
         }
         case Op::Delete:
             b.out.sql = "DELETE FROM " + table + b.where(change.before, true);
-            b.out.cache_key = "D" + mask(change.before);
             break;
         case Op::Truncate:  // not a row statement: the sink empties the table itself
             break;
     }
+    b.out.cache_key = statement_key(change);
     return std::move(b.out);
 }
 
@@ -156,6 +164,31 @@ RowStatement build_load_statement(const MysqlTranslation& t) {
     return std::move(b.out);
 }
 
+namespace {
+
+Status convert_column(const MysqlTranslation& t, std::size_t column, std::string& text) {
+    if (Status st = convert_value(t.rules[column], text); !st.ok()) {
+        return st.with_context(display_name(t.table.id) + " column " + t.table.columns[column].name);
+    }
+    return {};
+}
+
+}  // namespace
+
+Status convert_row(const MysqlTranslation& t, std::vector<std::optional<std::string>>& row) {
+    if (!t.converts) {
+        return {};
+    }
+    for (std::size_t i = 0; i < row.size(); ++i) {
+        if (row[i] && t.rules[i].rule != ValueRule::AsIs) {
+            if (Status st = convert_column(t, i, *row[i]); !st.ok()) {
+                return st;
+            }
+        }
+    }
+    return {};
+}
+
 Result<std::vector<std::optional<std::string>>> statement_values(const MysqlTranslation& t, const RowStatement& stmt,
                                                                  const RowChange& change) {
     std::vector<std::optional<std::string>> out;
@@ -168,8 +201,8 @@ Result<std::vector<std::optional<std::string>>> statement_values(const MysqlTran
         }
         std::string text = value_text(v);
         if (!std::holds_alternative<Bytes>(v)) {
-            if (Status st = convert_value(t.rules[p.column], text); !st.ok()) {
-                return st.with_context(display_name(t.table.id) + " column " + t.table.columns[p.column].name);
+            if (Status st = convert_column(t, p.column, text); !st.ok()) {
+                return st;
             }
         }
         out.emplace_back(std::move(text));

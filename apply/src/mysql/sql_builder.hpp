@@ -28,9 +28,14 @@ struct RowStatement {
 };
 
 RowStatement build_row_statement(const MysqlTranslation& table, const RowChange& change);
+// The cache_key build_row_statement would give `change`, without building the SQL (per row).
+std::string statement_key(const RowChange& change);
 
 // INSERT of every column, for loading an emptied table (no ON DUPLICATE KEY: nothing to replace).
 RowStatement build_load_statement(const MysqlTranslation& table);
+
+// Converts a whole row (every column, in table order: the load statement's values) in place.
+Status convert_row(const MysqlTranslation& table, std::vector<std::optional<std::string>>& row);
 
 // The values of one change for `statement`, converted for the target; errors name the column.
 Result<std::vector<std::optional<std::string>>> statement_values(const MysqlTranslation& table,

@@ -130,4 +130,32 @@ inline void kill_nine_rounds(const ScratchDir& dir, const std::string& cfg, cons
     EXPECT_GE(streaming_kills, 1);
 }
 
+// What the bank crash test needs from a target: its URL, the balance sum (see kill_nine_rounds) and
+// the accounts as dump_accounts prints them (empty while the table does not exist).
+struct BankTarget {
+    std::string url;
+    std::function<std::string()> balance_sum;
+    std::function<std::vector<std::string>()> accounts;
+};
+
+// The whole crash test: `accounts` rows, the writer running through five kill -9 rounds and at
+// least one binlog rotation, then a last run until the target equals the source row by row.
+inline void bank_crash_test(MysqlDb& source, const std::string& db, int accounts, const BankTarget& target) {
+    ScratchDir dir;
+    seed_accounts(source, db, accounts);
+    const std::string total = std::to_string(1000LL * accounts);
+    const std::string cfg = config(dir, db, source.url(), target.url, db + ".accounts", "info");
+    BankWriter writes(db);
+    ASSERT_NO_FATAL_FAILURE(kill_nine_rounds(dir, cfg, total, target.balance_sum));
+    ASSERT_TRUE(eventually([&] { return writes.rotations() >= 1; }, std::chrono::seconds(60)));
+    writes.stop();
+    EXPECT_GT(writes.transactions(), 50);
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("final.log"));
+    const auto want = dump_accounts(source.connection(), db);
+    ASSERT_TRUE(eventually([&] { return target.accounts() == want; }, std::chrono::seconds(120))) << ferry.log();
+    EXPECT_EQ(target.balance_sum(), total);
+    ferry.terminate();
+    EXPECT_EQ(ferry.wait(std::chrono::seconds(20)), 0) << ferry.log();
+}
+
 }  // namespace ferry::test

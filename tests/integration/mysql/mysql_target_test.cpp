@@ -79,22 +79,10 @@ TEST(MysqlToMysql, KillNineAcrossRotationsLosesAndDuplicatesNothing) {
     const std::string name = "m2m_crash";
     MysqlDb source(name);
     MysqlDb target(name, target_server());
-    ScratchDir dir;
-    constexpr int kAccounts = 200000;  // large enough that early kills land inside the copy
-    seed_accounts(source, name, kAccounts);
-    const std::string total = std::to_string(1000LL * kAccounts);
-    const std::string cfg = config(dir, name, source.url(), target_server(), name + ".accounts", "info");
     const std::string sum_sql = "SELECT IFNULL(SUM(balance), 'none') FROM " + name + ".accounts";
-    BankWriter writes(name);
-    ASSERT_NO_FATAL_FAILURE(kill_nine_rounds(dir, cfg, total, [&] { return my_scalar(target, sum_sql); }));
-    ASSERT_TRUE(eventually([&] { return writes.rotations() >= 1; }, 60s));
-    writes.stop();
-    EXPECT_GT(writes.transactions(), 50);
-    FerryProcess ferry({"run", "-c", cfg}, dir.path("final.log"));
-    const auto want = dump_accounts(source.connection(), name);
-    ASSERT_TRUE(eventually([&] { return dump_accounts(target.connection(), name) == want; }, 120s)) << ferry.log();
-    ferry.terminate();
-    EXPECT_EQ(ferry.wait(20s), 0) << ferry.log();
+    // 200k rows: large enough that early kills land inside the copy.
+    bank_crash_test(source, name, 200000, {target_server(), [&] { return my_scalar(target, sum_sql); },
+                                           [&] { return dump_accounts(target.connection(), name); }});
 }
 
 constexpr char kPgTypes[] = R"(
