@@ -73,19 +73,24 @@ std::string scalar(const YAML::Node& parent, const std::string& key, const std::
     return substitute_env(node.as<std::string>(), path, problems);
 }
 
-std::size_t positive(const YAML::Node& parent, const std::string& key, std::size_t fallback, std::size_t max,
-                     Problems& problems) {
+std::size_t whole_number(const YAML::Node& parent, const std::string& key, std::size_t fallback, std::size_t min,
+                         std::size_t max, Problems& problems) {
     const std::string text = scalar(parent, key, key, false, problems);
     if (text.empty()) {
         return fallback;
     }
     char* end = nullptr;
     const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-    if (end == text.c_str() || *end != '\0' || v == 0 || v > max) {
-        problems.push_back(key + " must be a whole number from 1 to " + std::to_string(max));
+    if (end == text.c_str() || *end != '\0' || text[0] == '-' || v < min || v > max) {
+        problems.push_back(key + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
         return fallback;
     }
     return static_cast<std::size_t>(v);
+}
+
+std::size_t positive(const YAML::Node& parent, const std::string& key, std::size_t fallback, std::size_t max,
+                     Problems& problems) {
+    return whole_number(parent, key, fallback, 1, max, problems);
 }
 
 void parse_source(const YAML::Node& root, Config& out, Problems& problems) {
@@ -172,7 +177,7 @@ Problems parse_root(const YAML::Node& root, Config& out) {
         return {"the config must be a YAML map (name, source, target, ...)"};
     }
     check_keys(root, "", {"name", "source", "target", "snapshot", "state_dir", "snapshot_jobs", "batch_transactions",
-                          "log_level"},
+                          "snapshot_checkpoint_seconds", "log_level"},
                problems);
     out.name = scalar(root, "name", "name", true, problems);
     if (!out.name.empty() && !std::regex_match(out.name, std::regex("[a-z0-9_]+"))) {
@@ -198,6 +203,7 @@ Problems parse_root(const YAML::Node& root, Config& out) {
     }
     out.snapshot_jobs = positive(root, "snapshot_jobs", 2, 64, problems);
     out.batch_transactions = positive(root, "batch_transactions", 1000, 1000000, problems);
+    out.snapshot_checkpoint_seconds = whole_number(root, "snapshot_checkpoint_seconds", 10, 0, 86400, problems);
     const std::string level = scalar(root, "log_level", "log_level", false, problems);
     if (!level.empty()) {
         static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error"};

@@ -30,6 +30,8 @@ struct Config {
     // Extensions beyond the base contract.
     std::size_t snapshot_jobs = 2;         // tables copied in parallel
     std::size_t batch_transactions = 1000;  // most source transactions per target transaction
+    // A table read in key ranges commits a resumable checkpoint at most this often (0: every range).
+    std::size_t snapshot_checkpoint_seconds = 10;
     std::string log_level = "info";
 
     std::string slot_name() const { return "ferry_" + name; }

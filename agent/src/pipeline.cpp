@@ -36,6 +36,9 @@ struct Run {
     Status mark_tables(const std::vector<const TableSchema*>& tables, const SourcePosition& at);
     Status stream();
     Status run();
+    SnapshotSettings snapshot_settings() const {
+        return {config.snapshot_jobs, std::chrono::seconds(config.snapshot_checkpoint_seconds)};
+    }
 };
 
 Status Run::prepare_source() {
@@ -68,7 +71,7 @@ Status Run::prepare_source() {
 
 Status Run::mark_tables(const std::vector<const TableSchema*>& list, const SourcePosition& at) {
     for (const auto* t : list) {
-        if (Status st = store.put_table_progress(t->id, {offsets::TableState::Done, at, 0, 0}, true); !st.ok()) {
+        if (Status st = store.put_table_progress(t->id, {offsets::TableState::Done, at, 0, 0, at}, true); !st.ok()) {
             return st;
         }
     }
@@ -98,11 +101,11 @@ Status Run::start_fresh() {
     auto& snap = *snapshots.value();
     if (only) {
         store.put_status("phase", "snapshot").ignore();
-        return run_snapshot(all, snap, source, target, config.snapshot_jobs, store, stop);
+        return run_snapshot(all, snap, source, target, snapshot_settings(), store, stop);
     }
     const SourcePosition start = snap.start_position();
     for (const auto* t : all) {
-        if (Status st = store.put_table_progress(t->id, {offsets::TableState::Pending, start, 0, 0}, false); !st.ok()) {
+        if (Status st = store.put_table_progress(t->id, {offsets::TableState::Pending, start, 0, 0, start}, false); !st.ok()) {
             return st;
         }
     }
@@ -116,7 +119,7 @@ Status Run::start_fresh() {
         return mark_tables(all, start);
     }
     store.put_status("phase", "snapshot").ignore();
-    return run_snapshot(all, snap, source, target, config.snapshot_jobs, store, stop);
+    return run_snapshot(all, snap, source, target, snapshot_settings(), store, stop);
 }
 
 // Tables not yet copied (a crash during the snapshot, or tables added to the config): copy them in
@@ -148,7 +151,7 @@ Status Run::copy_pending_tables() {
     }
     log->info("{} tables still to copy", pending.size());
     store.put_status("phase", "snapshot").ignore();
-    return run_snapshot(pending, *snapshots.value(), source, target, config.snapshot_jobs, store, stop);
+    return run_snapshot(pending, *snapshots.value(), source, target, snapshot_settings(), store, stop);
 }
 
 Status Run::stream() {
@@ -183,7 +186,7 @@ Status Run::stream() {
     settings.applied = durable;
     settings.batch_transactions = config.batch_transactions;
     for (const auto& [id, p] : progress.value()) {
-        settings.snapshot_positions.emplace(id, p.snapshot_position);
+        settings.snapshot_positions.emplace(id, CopiedAt{p.converge_from, p.snapshot_position});
     }
     auto changes = source.open_changes(durable, tables);
     if (!changes.ok()) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -19,12 +20,16 @@ using namespace std::chrono_literals;
 
 struct SharedState {
     SharedState(const std::vector<const TableSchema*>& t, SnapshotSource& src, TargetDriver& tgt,
-                offsets::OffsetStore& st, std::vector<std::unique_ptr<TableCounter>>& c)
+                offsets::OffsetStore& st, std::vector<std::unique_ptr<TableCounter>>& c, const SnapshotSettings& set,
+                std::map<TableId, offsets::TableProgress> p, std::shared_ptr<spdlog::logger> l)
         : tables(t)
         , snapshots(src)
         , target(tgt)
         , store(st)
-        , counters(c) {}
+        , counters(c)
+        , settings(set)
+        , prior(std::move(p))
+        , log(std::move(l)) {}
 
     const std::vector<const TableSchema*>& tables;
     SnapshotSource& snapshots;
@@ -32,6 +37,9 @@ struct SharedState {
     TargetDriver& target;
     offsets::OffsetStore& store;
     std::vector<std::unique_ptr<TableCounter>>& counters;
+    const SnapshotSettings& settings;
+    const std::map<TableId, offsets::TableProgress> prior;  // progress recorded before this run
+    std::shared_ptr<spdlog::logger> log;
     std::stop_source failed;  // any worker's error stops the others
     std::mutex mu;
     std::condition_variable_any changed;  // a table finished or a worker failed
@@ -65,23 +73,61 @@ struct SharedState {
     }
 };
 
+// How a table's copy starts: from the beginning, or after the checkpoint an interrupted copy left
+// at the target (only when the state directory also recorded that copy, with its first position).
+struct CopyStart {
+    std::optional<LoadCheckpoint> checkpoint;
+    SourcePosition converge_from;
+};
+
+Result<CopyStart> copy_start(const SharedState& s, SnapshotLoader& loader, const TableSchema& table,
+                             const SourcePosition& snapshot) {
+    const auto prior = s.prior.find(table.id);
+    if (prior == s.prior.end() || prior->second.state != offsets::TableState::Copying) {
+        return CopyStart{std::nullopt, snapshot};
+    }
+    auto checkpoint = loader.checkpoint_of(table);
+    if (!checkpoint.ok()) {
+        return checkpoint.status();
+    }
+    if (!checkpoint.value()) {
+        return CopyStart{std::nullopt, snapshot};
+    }
+    return CopyStart{checkpoint.value(), prior->second.converge_from};
+}
+
 Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, std::size_t index,
                   std::stop_token stop) {
     const TableSchema& table = *s.tables[index];
     TableCounter& counter = *s.counters[index];
     SnapshotReader& reader = *opened.reader;
-    offsets::TableProgress progress{offsets::TableState::Copying, opened.position, 0, counter.estimated_rows};
-    if (Status st = s.store.put_table_progress(table.id, progress, false); !st.ok()) {
+    auto start = copy_start(s, loader, table, opened.position);
+    if (!start.ok()) {
+        return start.status();
+    }
+    const auto& checkpoint = start.value().checkpoint;
+    if (checkpoint) {
+        s.log->info("resuming the copy of {} after {} rows (checkpoint at the target)", display_name(table.id),
+                    checkpoint->rows);
+        counter.rows = checkpoint->rows;
+    }
+    offsets::TableProgress progress{offsets::TableState::Copying, opened.position, counter.rows.load(),
+                                    counter.estimated_rows, start.value().converge_from};
+    // Durable before any row of this snapshot can commit at the target: the stream must know from
+    // which position this copy's rows may be present.
+    if (Status st = s.store.put_table_progress(table.id, progress, true); !st.ok()) {
         return st;
     }
     counter.started = std::chrono::steady_clock::now();
     counter.state = 1;
-    auto format = loader.begin_table(table);
+    auto format = loader.begin_table(table, checkpoint.has_value());
     if (!format.ok()) {
         return format.status();
     }
     auto last_saved = std::chrono::steady_clock::now();
-    Status st = reader.read_table(table, format.value(), [&](SnapshotChunk&& chunk) -> Status {
+    auto last_checkpoint = last_saved;
+    Status st = reader.read_table(table, format.value(), checkpoint ? checkpoint->resume_key : std::string(),
+                                  [&](SnapshotChunk&& chunk) -> Status {
         if (stop.stop_requested() || s.failed.stop_requested()) {
             return Status::error(Errc::Cancelled, "snapshot stopped");
         }
@@ -89,7 +135,14 @@ Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, 
             return w;
         }
         counter.rows += chunk.rows;
-        if (const auto now = std::chrono::steady_clock::now(); now - last_saved > 2s) {  // for `ferry status`
+        const auto now = std::chrono::steady_clock::now();
+        if (!chunk.resume_key.empty() && now - last_checkpoint >= s.settings.checkpoint_interval) {
+            last_checkpoint = now;
+            if (Status c = loader.checkpoint({chunk.resume_key, counter.rows.load()}); !c.ok()) {
+                return c;
+            }
+        }
+        if (now - last_saved > 2s) {  // for `ferry status`
             last_saved = now;
             progress.rows_copied = counter.rows.load();
             return s.store.put_table_progress(table.id, progress, false);
@@ -107,7 +160,8 @@ Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, 
     s.table_done();
     progress.state = offsets::TableState::Done;
     progress.rows_copied = counter.rows.load();
-    // After the target commit: a crash before this write copies the table again, never half of it.
+    // After the target commit: a crash before this write copies the table again (or from its last
+    // checkpoint), never half of it.
     return s.store.put_table_progress(table.id, progress, true);
 }
 
@@ -140,7 +194,13 @@ void worker(SharedState& s, std::stop_token stop) {
 }  // namespace
 
 Status run_snapshot(const std::vector<const TableSchema*>& tables, SnapshotSource& snapshots, SourceDriver& source,
-                    TargetDriver& target, std::size_t jobs, offsets::OffsetStore& store, std::stop_token stop) {
+                    TargetDriver& target, const SnapshotSettings& settings, offsets::OffsetStore& store,
+                    std::stop_token stop) {
+    const std::size_t jobs = settings.jobs;
+    auto prior = store.table_progress();
+    if (!prior.ok()) {
+        return prior.status();
+    }
     auto log = make_logger("snapshot");
     std::vector<std::unique_ptr<TableCounter>> counters;
     for (const auto* t : tables) {
@@ -155,7 +215,7 @@ Status run_snapshot(const std::vector<const TableSchema*>& tables, SnapshotSourc
     }
     log->info("copying {} tables from {} with {} jobs", tables.size(), format_position(snapshots.start_position()),
               std::min(jobs, tables.size()));
-    SharedState shared(tables, snapshots, target, store, counters);
+    SharedState shared(tables, snapshots, target, store, counters, settings, std::move(prior).value(), log);
     SnapshotProgress progress(counters, log);
     const auto started = std::chrono::steady_clock::now();
     {

@@ -139,10 +139,7 @@ Status Applier::handle(Event& ev) {
         }
         // A table copied after this transaction committed already holds its changes.
         auto& changes = batch->changes;
-        std::erase_if(changes, [&](const RowChange& c) {
-            const auto it = settings_.snapshot_positions.find(c.table->id);
-            return it != settings_.snapshot_positions.end() && before(current_commit_, it->second);
-        });
+        fit_to_copies(changes, current_commit_, settings_.snapshot_positions);
         batch_changes_ += changes.size();
         return changes.empty() ? Status() : sink_.apply(*batch);
     }

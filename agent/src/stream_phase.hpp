@@ -8,6 +8,7 @@
 #include <memory>
 #include <stop_token>
 
+#include "copy_overlap.hpp"
 #include "ferry/core/ports.hpp"
 #include "ferry/offsets/offset_store.hpp"
 
@@ -15,8 +16,8 @@ namespace ferry::agent {
 
 struct StreamSettings {
     SourcePosition applied;  // end of the last transaction already at the target
-    // Per table: changes committed before this position are already in the table's snapshot copy.
-    std::map<TableId, SourcePosition> snapshot_positions;
+    // Per table: where its snapshot copy meets the stream.
+    CopyPositions snapshot_positions;
     std::size_t batch_transactions = 1000;
     std::size_t queue_capacity = 64;  // events (a ChangeBatch holds up to 2000 changes)
     // On stop inside a source transaction, how long to wait for it to end so that the committed

@@ -16,6 +16,7 @@ constexpr char kTablePrefix[] = "table/";
 constexpr char kSchemaPrefix[] = "schema/";
 constexpr char kStatusPrefix[] = "status/";
 constexpr std::uint8_t kFormatVersion = 1;
+constexpr std::uint8_t kProgressFormatVersion = 2;  // 1: before converge_from existed
 constexpr std::uint8_t kSchemaFormatVersion = 2;  // 1: before Engine existed (every table PostgreSQL)
 constexpr std::uint8_t kPositionPgLsn = 1;
 constexpr std::uint8_t kPositionBinlog = 2;
@@ -36,11 +37,12 @@ std::string table_key(std::string_view prefix, const TableId& table) {
 }
 
 std::string encode_progress(const TableProgress& p) {
-    std::string out(1, static_cast<char>(kFormatVersion));
+    std::string out(1, static_cast<char>(kProgressFormatVersion));
     out.push_back(static_cast<char>(p.state));
     detail::put_string(out, encode_position(p.snapshot_position));
     detail::put_u64(out, p.rows_copied);
     detail::put_u64(out, p.rows_estimated);
+    detail::put_string(out, encode_position(p.converge_from));
     return out;
 }
 
@@ -49,9 +51,14 @@ Result<TableProgress> decode_progress(std::string_view bytes) {
     std::uint8_t version = 0;
     std::uint8_t state = 0;
     std::string position;
+    std::string converge_from;
     TableProgress p;
-    if (!r.u8(version) || version != kFormatVersion || !r.u8(state) || state > 2 || !r.string(position)
-        || !r.u64(p.rows_copied) || !r.u64(p.rows_estimated) || !r.at_end()) {
+    bool ok = r.u8(version) && (version == kFormatVersion || version == kProgressFormatVersion) && r.u8(state)
+              && state <= 2 && r.string(position) && r.u64(p.rows_copied) && r.u64(p.rows_estimated);
+    if (ok && version == kProgressFormatVersion) {
+        ok = r.string(converge_from);
+    }
+    if (!ok || !r.at_end()) {
         return Status::error(Errc::Corruption, "unreadable table progress record in the state directory");
     }
     auto pos = decode_position(position);
@@ -60,6 +67,14 @@ Result<TableProgress> decode_progress(std::string_view bytes) {
     }
     p.state = static_cast<TableState>(state);
     p.snapshot_position = pos.value();
+    p.converge_from = pos.value();
+    if (!converge_from.empty()) {
+        auto from = decode_position(converge_from);
+        if (!from.ok()) {
+            return from.status();
+        }
+        p.converge_from = from.value();
+    }
     return p;
 }
 }  // namespace

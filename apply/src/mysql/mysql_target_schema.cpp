@@ -106,6 +106,15 @@ Status prepare_mysql_target(const MysqlTargetConfig& config, const SourceCatalog
         !st.ok()) {
         return st;
     }
+    if (Status st = c.run(std::string("CREATE TABLE IF NOT EXISTS ") + mysql::kCheckpointTable
+                              + " (pipeline VARCHAR(255) NOT NULL, table_schema VARCHAR(128) NOT NULL, table_name "
+                                "VARCHAR(128) NOT NULL, resume_key LONGTEXT NOT NULL, `rows` BIGINT UNSIGNED NOT NULL, "
+                                "updated_at DATETIME(6) NOT NULL, PRIMARY KEY (pipeline, table_schema, table_name)) "
+                                "ENGINE=InnoDB",
+                          "creating the snapshot checkpoint table at the target");
+        !st.ok()) {
+        return st;
+    }
     for (const auto& source : catalog.tables) {
         auto t = mysql::translate_table(source, catalog.types, flavor);
         if (!t.ok()) {
@@ -139,8 +148,14 @@ Status forget_mysql_applied_position(const MysqlTargetConfig& config) {
         return conn.status();
     }
     auto& c = conn.value();
-    return c.run(std::string("DELETE FROM ") + mysql::kPositionTable + " WHERE pipeline = " + c.literal(config.pipeline),
-                 "clearing the applied position at the target");
+    for (const char* table : {mysql::kPositionTable, mysql::kCheckpointTable}) {
+        if (Status st = c.run(std::string("DELETE FROM ") + table + " WHERE pipeline = " + c.literal(config.pipeline),
+                              "clearing the applied position at the target");
+            !st.ok()) {
+            return st;
+        }
+    }
+    return {};
 }
 
 }  // namespace ferry::apply

@@ -12,6 +12,7 @@
 namespace ferry::apply::mysql {
 
 inline constexpr char kPositionTable[] = "`_ferry`.`applied_position`";
+inline constexpr char kCheckpointTable[] = "`_ferry`.`snapshot_checkpoint`";
 
 // A target connection: found_rows on (UPDATE reports matched rows), READ COMMITTED, and no
 // foreign-key checks (the source checked them; rows arrive in source order, not FK order).

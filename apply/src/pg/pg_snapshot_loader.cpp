@@ -1,5 +1,7 @@
 // Snapshot loader: one transaction per table (TRUNCATE, COPY ... FREEZE, primary key), so a crash
-// leaves each table either fully loaded or as it was, and a restart loads it again from scratch.
+// leaves each table either fully loaded or as it was, and a restart loads it again from scratch —
+// unless the reader reads in key ranges: then each checkpoint commits the rows so far together with
+// the resume key in _ferry.snapshot_checkpoint, and a restart continues after that key.
 #include <map>
 
 #include "ferry/apply/pg_apply.hpp"
@@ -13,9 +15,24 @@ namespace {
 
 class PgSnapshotLoader final : public SnapshotLoader {
 public:
-    explicit PgSnapshotLoader(pq::Connection conn) : conn_(std::move(conn)) {}
+    PgSnapshotLoader(std::string pipeline, pq::Connection conn) : pipeline_(std::move(pipeline)), conn_(std::move(conn)) {}
 
-    Result<CopyFormat> begin_table(const TableSchema& source_table) override {
+    Result<std::optional<LoadCheckpoint>> checkpoint_of(const TableSchema& table) override {
+        auto res = conn_.exec_params(
+            "SELECT resume_key, rows FROM _ferry.snapshot_checkpoint WHERE pipeline = $1 AND table_schema = $2 AND "
+            "table_name = $3",
+            {pipeline_, table.id.schema, table.id.name}, "reading the snapshot checkpoint at the target");
+        if (!res.ok()) {
+            return res.status();
+        }
+        if (PQntuples(res.value().get()) == 0) {
+            return std::optional<LoadCheckpoint>{};
+        }
+        return std::optional<LoadCheckpoint>{
+            LoadCheckpoint{pq::field(res.value().get(), 0, 0), std::stoull("0" + pq::field(res.value().get(), 0, 1))}};
+    }
+
+    Result<CopyFormat> begin_table(const TableSchema& source_table, bool resume) override {
         translation_.reset();
         if (source_table.engine == Engine::MySql) {
             translation_ = pg::translate_mysql_table(source_table);
@@ -27,22 +44,21 @@ public:
         if (!format.ok()) {
             return format.status();
         }
+        format_ = format.value();
         if (Status st = conn_.run("BEGIN", what_); !st.ok()) {
             return st;
         }
-        if (Status st = conn_.run("TRUNCATE " + quote_table(table.id), what_); !st.ok()) {
-            return st;
-        }
-        std::string columns;
-        for (const auto& c : table.columns) {
-            columns += (columns.empty() ? "" : ", ") + quote_ident(c.name);
+        if (!resume) {
+            if (Status st = conn_.run("TRUNCATE " + quote_table(table.id), what_); !st.ok()) {
+                return st;
+            }
+            if (Status st = forget_checkpoint(); !st.ok()) {
+                return st;
+            }
         }
         // FREEZE: the table was truncated in this transaction, so rows can be written frozen and
         // need no later hint-bit or freeze pass.
-        const std::string options = format.value() == CopyFormat::Binary ? "FORMAT binary, FREEZE" : "FREEZE";
-        pq::ResultPtr res{PQexec(conn_.get(),
-                                 ("COPY " + quote_table(table.id) + " (" + columns + ") FROM STDIN (" + options + ")").c_str())};
-        if (Status st = conn_.check(res.get(), what_); !st.ok()) {
+        if (Status st = start_copy(!resume); !st.ok()) {
             return st;
         }
         return format;
@@ -62,17 +78,35 @@ public:
         return {};
     }
 
-    Status finish_table() override {
-        if (PQputCopyEnd(conn_.get(), nullptr) != 1) {
-            return Status::error(Errc::Transient, what_ + ": " + PQerrorMessage(conn_.get()));
-        }
-        pq::ResultPtr res{PQgetResult(conn_.get())};
-        if (Status st = conn_.check(res.get(), what_); !st.ok()) {
+    Status checkpoint(const LoadCheckpoint& checkpoint) override {
+        if (Status st = end_copy(); !st.ok()) {
             return st;
         }
-        while (pq::ResultPtr extra{PQgetResult(conn_.get())}) {
+        auto res = conn_.exec_params(
+            "INSERT INTO _ferry.snapshot_checkpoint (pipeline, table_schema, table_name, resume_key, rows) VALUES ($1, $2, "
+            "$3, $4, $5) ON CONFLICT (pipeline, table_schema, table_name) DO UPDATE SET resume_key = excluded.resume_key, "
+            "rows = excluded.rows, updated_at = now()",
+            {pipeline_, table_->id.schema, table_->id.name, checkpoint.resume_key, std::to_string(checkpoint.rows)},
+            "recording a snapshot checkpoint at the target");
+        if (!res.ok()) {
+            return res.status();
+        }
+        for (const char* sql : {"COMMIT", "BEGIN"}) {
+            if (Status st = conn_.run(sql, what_); !st.ok()) {
+                return st;
+            }
+        }
+        return start_copy(false);
+    }
+
+    Status finish_table() override {
+        if (Status st = end_copy(); !st.ok()) {
+            return st;
         }
         if (Status st = add_missing_primary_key(); !st.ok()) {
+            return st;
+        }
+        if (Status st = forget_checkpoint(); !st.ok()) {
             return st;
         }
         return conn_.run("COMMIT", what_);
@@ -132,7 +166,42 @@ private:
         return conn_.run("ALTER TABLE " + quote_table(table_->id) + " ADD PRIMARY KEY (" + keys + ")", what_);
     }
 
+    Status start_copy(bool freeze) {
+        std::string columns;
+        for (const auto& c : table_->columns) {
+            columns += (columns.empty() ? "" : ", ") + quote_ident(c.name);
+        }
+        std::string options = format_ == CopyFormat::Binary ? "FORMAT binary" : "";
+        if (freeze) {
+            options += options.empty() ? "FREEZE" : ", FREEZE";
+        }
+        pq::ResultPtr res{PQexec(conn_.get(), ("COPY " + quote_table(table_->id) + " (" + columns + ") FROM STDIN"
+                                               + (options.empty() ? "" : " (" + options + ")"))
+                                                  .c_str())};
+        return conn_.check(res.get(), what_);
+    }
+
+    Status end_copy() {
+        if (PQputCopyEnd(conn_.get(), nullptr) != 1) {
+            return Status::error(Errc::Transient, what_ + ": " + PQerrorMessage(conn_.get()));
+        }
+        pq::ResultPtr res{PQgetResult(conn_.get())};
+        Status st = conn_.check(res.get(), what_);
+        while (pq::ResultPtr extra{PQgetResult(conn_.get())}) {
+        }
+        return st;
+    }
+
+    Status forget_checkpoint() {
+        auto res = conn_.exec_params(
+            "DELETE FROM _ferry.snapshot_checkpoint WHERE pipeline = $1 AND table_schema = $2 AND table_name = $3",
+            {pipeline_, table_->id.schema, table_->id.name}, "clearing the snapshot checkpoint at the target");
+        return res.ok() ? Status() : res.status();
+    }
+
+    std::string pipeline_;
     pq::Connection conn_;
+    CopyFormat format_ = CopyFormat::Text;
     // Rows from MySQL/MariaDB whose values PostgreSQL reads differently, field by field.
     Status convert_chunk(const SnapshotChunk& in, SnapshotChunk& out) const {
         out.rows = in.rows;
@@ -185,7 +254,7 @@ Result<std::unique_ptr<SnapshotLoader>> open_snapshot_loader(const PgTargetConfi
     if (Status st = conn.value().run("SET search_path = ''", "setting search_path"); !st.ok()) {
         return st;
     }
-    return std::unique_ptr<SnapshotLoader>(new PgSnapshotLoader(std::move(conn).value()));
+    return std::unique_ptr<SnapshotLoader>(new PgSnapshotLoader(config.pipeline, std::move(conn).value()));
 }
 
 }  // namespace ferry::apply

@@ -16,7 +16,10 @@ namespace {
 constexpr char kPositionTableDdl[] =
     "CREATE SCHEMA IF NOT EXISTS _ferry; "
     "CREATE TABLE IF NOT EXISTS _ferry.applied_position (pipeline text PRIMARY KEY, position text NOT NULL, "
-    "updated_at timestamptz NOT NULL DEFAULT now())";
+    "updated_at timestamptz NOT NULL DEFAULT now()); "
+    "CREATE TABLE IF NOT EXISTS _ferry.snapshot_checkpoint (pipeline text, table_schema text, table_name text, "
+    "resume_key text NOT NULL, rows bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), "
+    "PRIMARY KEY (pipeline, table_schema, table_name))";
 
 Result<bool> type_exists(pq::Connection& conn, const UserType& type) {
     auto res = conn.exec_params(
@@ -117,7 +120,7 @@ Status prepare_target(const PgTargetConfig& config, const SourceCatalog& source_
         return conn.status();
     }
     auto& c = conn.value();
-    if (Status st = c.run(kPositionTableDdl, "creating _ferry.applied_position at the target"); !st.ok()) {
+    if (Status st = c.run(kPositionTableDdl, "creating Ferry's tables in schema _ferry at the target"); !st.ok()) {
         return st;
     }
     std::set<std::string> schemas;
@@ -156,12 +159,17 @@ Status forget_applied_position(const PgTargetConfig& config) {
     if (!conn.ok()) {
         return conn.status();
     }
-    if (Status st = conn.value().run(kPositionTableDdl, "creating _ferry.applied_position at the target"); !st.ok()) {
+    if (Status st = conn.value().run(kPositionTableDdl, "creating Ferry's tables in schema _ferry at the target"); !st.ok()) {
         return st;
     }
-    auto res = conn.value().exec_params("DELETE FROM _ferry.applied_position WHERE pipeline = $1", {config.pipeline},
-                                        "resetting the applied position");
-    return res.ok() ? Status() : res.status();
+    for (const char* sql : {"DELETE FROM _ferry.applied_position WHERE pipeline = $1",
+                            "DELETE FROM _ferry.snapshot_checkpoint WHERE pipeline = $1"}) {
+        auto res = conn.value().exec_params(sql, {config.pipeline}, "resetting the applied position");
+        if (!res.ok()) {
+            return res.status();
+        }
+    }
+    return {};
 }
 
 }  // namespace ferry::apply

@@ -60,6 +60,25 @@ std::string where_clause(Builder& b, const RowChange& change, const std::vector<
     return " WHERE " + where;
 }
 
+// " ON CONFLICT (key) DO UPDATE SET ...": a converging insert replaces the row with its key.
+Result<std::string> replace_on_conflict(const RowChange& change) {
+    const TableSchema& t = *change.table;
+    std::string keys;
+    std::string set;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+        const std::string name = quote_ident(t.columns[i].name);
+        if (t.columns[i].is_key) {
+            keys += (keys.empty() ? "" : ", ") + name;
+        } else if (!is_unchanged(change.after[i])) {
+            set += (set.empty() ? "" : ", ") + name + " = EXCLUDED." + name;
+        }
+    }
+    if (t.identity != Identity::Key || keys.empty()) {
+        return Status::error(Errc::Internal, "a converging insert into " + display_name(t.id) + ", which has no key");
+    }
+    return " ON CONFLICT (" + keys + ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
+}
+
 }  // namespace
 
 Result<std::optional<std::string>> value_text(const Value& value) {
@@ -113,9 +132,20 @@ Result<BoundStatement> build_row_statement(const RowChange& change) {
             }
             b.stmt.sql = "INSERT INTO " + table + " (" + cols + ") VALUES (" + vals + ")";
             b.stmt.cache_key = prefix + "I" + mask(change.after);
+            if (change.converging) {
+                auto conflict = replace_on_conflict(change);
+                if (!conflict.ok()) {
+                    return conflict.status();
+                }
+                b.stmt.sql += conflict.value();
+                b.stmt.cache_key += "C";
+            }
             break;
         }
         case Op::Update: {
+            if (change.converging) {
+                return Status::error(Errc::Internal, "a converging update must arrive as a delete and an insert");
+            }
             const auto& identity = change.before.empty() ? change.after : change.before;
             if (t.identity == Identity::FullRow && change.before.empty()) {
                 return Status::error(Errc::Corruption, "update of " + display_name(t.id) + " without its old row");
@@ -134,7 +164,7 @@ Result<BoundStatement> build_row_statement(const RowChange& change) {
         case Op::Delete:
             b.stmt.sql = "DELETE FROM " + table + where_clause(b, change, change.before);
             b.stmt.cache_key = prefix + "D" + mask(change.before);
-            b.stmt.expects_one_row = true;
+            b.stmt.expects_one_row = !change.converging;
             break;
         case Op::Truncate: return Status::error(Errc::Internal, "TRUNCATE is not a row statement");
     }
@@ -145,7 +175,7 @@ Result<BoundStatement> build_row_statement(const RowChange& change) {
 }
 
 bool is_copyable_insert(const RowChange& change, const TableSchema* table) {
-    return change.op == Op::Insert && change.table.get() == table
+    return change.op == Op::Insert && !change.converging && change.table.get() == table
            && std::none_of(change.after.begin(), change.after.end(), is_unchanged);
 }
 

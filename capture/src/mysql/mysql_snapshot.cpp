@@ -6,6 +6,7 @@
 #include "ferry/core/mysql_types.hpp"
 #include "ferry/my/connection.hpp"
 #include "binlog_status.hpp"
+#include "key_ranges.hpp"
 #include "mysql_values.hpp"
 
 namespace ferry::capture {
@@ -14,6 +15,9 @@ namespace {
 
 using Kind = MysqlType::Kind;
 constexpr std::size_t kChunkBytes = 1 << 20;
+// Rows per key range: the most a crash makes a resumed copy read again, and few enough queries
+// that each one's seek is noise.
+constexpr std::size_t kRangeRows = 50000;
 
 // How a column's server text becomes Ferry's text form (mysql_values.hpp).
 enum class Read : std::uint8_t { AsIs, Float, Double, Bits, Hex };
@@ -32,23 +36,71 @@ class MysqlSnapshotReader final : public SnapshotReader {
 public:
     explicit MysqlSnapshotReader(my::Connection conn) : conn_(std::move(conn)) {}
 
-    Status read_table(const TableSchema& table, CopyFormat format, const ChunkConsumer& consume) override {
+    Status read_table(const TableSchema& table, CopyFormat format, const std::string& resume_after,
+                      const ChunkConsumer& consume) override {
         if (format != CopyFormat::Text) {
             return Status::error(Errc::Internal, "MySQL snapshots produce text rows only");
         }
-        std::vector<MysqlType> types;
-        std::vector<Read> rules;
+        Columns columns;
         std::string select = "SELECT ";
         for (std::size_t i = 0; i < table.columns.size(); ++i) {
-            types.push_back(parse_mysql_type(table.columns[i].type_name));
-            rules.push_back(read_rule(types.back()));
+            columns.types.push_back(parse_mysql_type(table.columns[i].type_name));
+            columns.rules.push_back(read_rule(columns.types.back()));
             const std::string col = my::quote_ident(table.columns[i].name);
             // A FLOAT printed by the server loses digits; widened to DOUBLE it prints exactly.
-            select += (i == 0 ? "" : ", ") + (rules.back() == Read::Float ? "CAST(" + col + " AS DOUBLE)" : col);
+            select += (i == 0 ? "" : ", ") + (columns.rules.back() == Read::Float ? "CAST(" + col + " AS DOUBLE)" : col);
         }
         select += " FROM " + my::quote_table(table.id.schema, table.id.name);
+        const auto plan = mysql::plan_key_ranges(table);
+        if (!plan) {
+            if (!resume_after.empty()) {
+                return Status::error(Errc::Internal, "resuming a table that is not read in key ranges");
+            }
+            auto rows = read_range(table, select, columns, nullptr, consume);
+            return rows.ok() ? Status() : rows.status();
+        }
+        columns.key = plan->columns;
+        std::vector<std::string> after;
+        if (!resume_after.empty()) {
+            auto key = mysql::decode_resume_key(resume_after, plan->columns.size());
+            if (!key.ok()) {
+                return key.status();
+            }
+            after = std::move(key).value();
+        }
+        const std::string order = mysql::key_order(table, *plan) + " LIMIT " + std::to_string(kRangeRows);
+        for (;;) {
+            std::string sql = select;
+            if (!after.empty()) {
+                auto condition = mysql::after_key_condition(table, *plan, after);
+                if (!condition.ok()) {
+                    return condition.status();
+                }
+                sql += " WHERE " + condition.value();
+            }
+            auto rows = read_range(table, sql + order, columns, &after, consume);
+            if (!rows.ok()) {
+                return rows.status();
+            }
+            if (rows.value() < kRangeRows) {
+                return {};
+            }
+        }
+    }
+
+private:
+    struct Columns {
+        std::vector<MysqlType> types;
+        std::vector<Read> rules;
+        std::vector<std::size_t> key;  // key column indexes, when read in key ranges
+    };
+
+    // Runs one SELECT and streams its rows to `consume`; with `last_key`, records the key of the last
+    // row there and marks the final chunk with it (the end of a key range). Returns the row count.
+    Result<std::size_t> read_range(const TableSchema& table, const std::string& sql, const Columns& columns,
+                                   std::vector<std::string>* last_key, const ChunkConsumer& consume) {
         const std::string what = "reading " + display_name(table.id);
-        if (mysql_real_query(conn_.get(), select.data(), select.size()) != 0) {
+        if (mysql_real_query(conn_.get(), sql.data(), sql.size()) != 0) {
             return conn_.last_error(what);
         }
         // Streamed row by row (bounded memory whatever the table's size).
@@ -56,25 +108,21 @@ public:
         if (!res) {
             return conn_.last_error(what);
         }
+        std::size_t rows = 0;
         SnapshotChunk chunk;
         while (MYSQL_ROW row = mysql_fetch_row(res.get())) {
             const unsigned long* lengths = mysql_fetch_lengths(res.get());
-            for (std::size_t i = 0; i < rules.size(); ++i) {
-                if (i != 0) {
-                    chunk.copy_data.push_back('\t');
-                }
-                if (row[i] == nullptr) {
-                    append_copy_null(chunk.copy_data);
-                    continue;
-                }
-                auto text = convert(rules[i], types[i], std::string_view(row[i], lengths[i]));
-                if (!text.ok()) {
-                    return text.status().with_context(what + " column " + table.columns[i].name);
-                }
-                append_copy_field(chunk.copy_data, text.value());
+            if (Status st = append_row(table, columns, row, lengths, chunk.copy_data); !st.ok()) {
+                return st.with_context(what);
             }
-            chunk.copy_data.push_back('\n');
+            if (last_key != nullptr) {
+                last_key->resize(columns.key.size());
+                for (std::size_t k = 0; k < columns.key.size(); ++k) {
+                    (*last_key)[k].assign(row[columns.key[k]], lengths[columns.key[k]]);
+                }
+            }
             ++chunk.rows;
+            ++rows;
             if (chunk.copy_data.size() >= kChunkBytes) {
                 if (Status st = consume(std::move(chunk)); !st.ok()) {
                     return st;
@@ -85,13 +133,37 @@ public:
         if (mysql_errno(conn_.get()) != 0) {
             return conn_.last_error(what);
         }
-        if (chunk.rows != 0) {
-            return consume(std::move(chunk));
+        if (rows != 0 && last_key != nullptr) {
+            chunk.resume_key = mysql::encode_resume_key(*last_key);
         }
+        if (chunk.rows != 0 || !chunk.resume_key.empty()) {
+            if (Status st = consume(std::move(chunk)); !st.ok()) {
+                return st;
+            }
+        }
+        return rows;
+    }
+
+    static Status append_row(const TableSchema& table, const Columns& columns, MYSQL_ROW row,
+                             const unsigned long* lengths, std::string& out) {
+        for (std::size_t i = 0; i < columns.rules.size(); ++i) {
+            if (i != 0) {
+                out.push_back('\t');
+            }
+            if (row[i] == nullptr) {
+                append_copy_null(out);
+                continue;
+            }
+            auto text = convert(columns.rules[i], columns.types[i], std::string_view(row[i], lengths[i]));
+            if (!text.ok()) {
+                return text.status().with_context("column " + table.columns[i].name);
+            }
+            append_copy_field(out, text.value());
+        }
+        out.push_back('\n');
         return {};
     }
 
-private:
     static Result<std::string> convert(Read rule, const MysqlType& type, std::string_view text) {
         switch (rule) {
             case Read::Float: return mysql::float_from_server_text(text);

@@ -36,7 +36,12 @@ class PgSnapshotReader final : public SnapshotReader {
 public:
     explicit PgSnapshotReader(pq::Connection conn) : conn_(std::move(conn)) {}
 
-    Status read_table(const TableSchema& table, CopyFormat format, const ChunkConsumer& consume) override {
+    // One COPY of the whole table: a crash copies it again (the exported snapshot cannot be reopened).
+    Status read_table(const TableSchema& table, CopyFormat format, const std::string& resume_after,
+                      const ChunkConsumer& consume) override {
+        if (!resume_after.empty()) {
+            return Status::error(Errc::Internal, "PostgreSQL snapshots do not resume inside a table");
+        }
         std::string columns;
         for (const auto& c : table.columns) {
             columns += (columns.empty() ? "" : ", ") + quote_ident(c.name);

@@ -98,6 +98,20 @@ inline std::vector<std::string> dump_accounts(my::Connection& conn, const std::s
     return out;
 }
 
+// The accounts of schema `db` at a PostgreSQL target, as dump_accounts prints them (empty while the
+// table does not exist).
+inline std::vector<std::string> pg_accounts(TestDb& target, const std::string& db) {
+    std::vector<std::string> out;
+    try {
+        for (const auto& r : target.query("SELECT concat_ws('|', id, balance, coalesce(note, '<null>')) FROM " + db
+                                          + ".accounts ORDER BY id")) {
+            out.push_back(r[0].value_or(""));
+        }
+    } catch (const std::exception&) {
+    }
+    return out;
+}
+
 // Five runs of ferry killed with SIGKILL: the first two once the copy began, the others once the
 // binlog is being read, each at a random moment after that. `target_sum` returns the balance sum at
 // the target ("" or "none" before the table exists or fills); after every kill it must be the total.

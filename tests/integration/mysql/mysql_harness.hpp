@@ -64,19 +64,27 @@ inline std::string scalar_or_empty(TestDb& db, const std::string& sql) {
 }
 
 // A pipeline config; each end's type follows from its URL (mysql://... or PostgreSQL).
+// `extra`: more top-level keys, one "key: value\n" line each.
 inline std::string config(const ScratchDir& dir, const std::string& name, const std::string& source_url,
-                   const std::string& target_url, const std::string& tables, const std::string& log_level = "warn") {
+                   const std::string& target_url, const std::string& tables, const std::string& log_level = "warn",
+                   const std::string& extra = "") {
     auto type = [](const std::string& url) { return url.starts_with("mysql://") ? "mysql" : "postgres"; };
     return dir.write("ferry.yaml", "name: " + name + "\nsource:\n  type: " + type(source_url) + "\n  url: " + source_url
                                         + "\n  tables: [" + tables + "]\ntarget:\n  type: " + type(target_url)
                                         + "\n  url: " + target_url + "\nstate_dir: " + dir.path("state")
-                                        + "\nlog_level: " + log_level + "\n");
+                                        + "\nlog_level: " + log_level + "\n" + extra);
 }
 
 // Every row of a query's result at a MariaDB server, as returned by the text protocol.
 inline std::vector<my::Row> my_rows(my::Connection& conn, const std::string& sql) {
     auto rows = conn.query(sql, "test query");
     return rows.ok() ? std::move(rows).value() : std::vector<my::Row>{};
+}
+
+// The first field of the first row, or "" when there is none.
+inline std::string my_scalar(MysqlDb& db, const std::string& sql) {
+    auto rows = my_rows(db.connection(), sql);
+    return rows.empty() ? std::string() : my::field(rows.front(), 0);
 }
 
 }  // namespace ferry::test

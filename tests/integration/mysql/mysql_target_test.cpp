@@ -14,11 +14,6 @@ using namespace std::chrono_literals;
 
 std::string target_server() { return env("FERRY_TEST_MYSQL_TARGET"); }
 
-std::string my_scalar(MysqlDb& db, const std::string& sql) {
-    auto rows = my_rows(db.connection(), sql);
-    return rows.empty() ? std::string() : my::field(rows.front(), 0);
-}
-
 TEST(MysqlToMysql, EveryTypeAndKeylessTablesBySnapshotAndStream) {
     const std::string name = "m2m_types";
     MysqlDb source(name);

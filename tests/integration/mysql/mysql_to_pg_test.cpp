@@ -64,17 +64,7 @@ TEST(MysqlToPostgres, KillNineAcrossRotationsLosesAndDuplicatesNothing) {
     MysqlDb source(name);
     TestDb target(env("FERRY_TEST_PG_TARGET"), name);
     const std::string sum_sql = "SELECT coalesce(sum(balance)::text, 'none') FROM " + name + ".accounts";
-    auto accounts = [&] {
-        std::vector<std::string> out;
-        try {
-            for (const auto& r : target.query("SELECT concat_ws('|', id, balance, coalesce(note, '<null>')) FROM " + name
-                                              + ".accounts ORDER BY id")) {
-                out.push_back(r[0].value_or(""));
-            }
-        } catch (const std::exception&) {
-        }
-        return out;
-    };
+    auto accounts = [&] { return pg_accounts(target, name); };
     // 300k rows: large enough that early kills land inside the copy.
     bank_crash_test(source, name, 300000, {target.dsn(), [&] { return scalar_or_empty(target, sum_sql); }, accounts});
 }

@@ -46,6 +46,19 @@ TEST(Config, MysqlTargetTakesAMysqlUrl) {
     EXPECT_NE(bad.front().find("target.url is not a valid mysql:// URL"), std::string::npos) << bad.front();
 }
 
+TEST(Config, SnapshotCheckpointSecondsMayBeZero) {
+    Config c;
+    ASSERT_TRUE(parse_config(kValid, c).empty());
+    EXPECT_EQ(c.snapshot_checkpoint_seconds, 10U);
+    ASSERT_TRUE(parse_config(std::string(kValid) + "snapshot_checkpoint_seconds: 0\n", c).empty());
+    EXPECT_EQ(c.snapshot_checkpoint_seconds, 0U);
+    for (const char* bad : {"-1", "x", "86401"}) {
+        const auto problems = parse_config(std::string(kValid) + "snapshot_checkpoint_seconds: " + bad + "\n", c);
+        ASSERT_EQ(problems.size(), 1U) << bad;
+        EXPECT_EQ(problems[0], "snapshot_checkpoint_seconds must be a whole number from 0 to 86400");
+    }
+}
+
 TEST(Config, SubstitutesEnvironment) {
     ::setenv("FERRY_TEST_PW", "s3cret", 1);
     Config c;

@@ -201,7 +201,7 @@ TEST_F(StreamPhaseTest, SkipsAppliedTransactionsAndChangesACopyAlreadyHolds) {
     FakeSource source(events, *store_, [&] { return sink.durable(); });
     StreamSettings settings;
     settings.applied = PgLsn{110};                          // transaction 100 is already at the target
-    settings.snapshot_positions[{"public", "b"}] = PgLsn{250};  // b was copied after transaction 200
+    settings.snapshot_positions[{"public", "b"}] = CopiedAt{PgLsn{250}, PgLsn{250}};  // b was copied after transaction 200
     ASSERT_TRUE(run(source, sink, settings, [&] { return sink.durable() == 310; }).ok());
     const std::vector<std::string> expected{"begin 200", "insert a", "commit", "begin 300", "insert a", "insert b", "commit"};
     EXPECT_EQ(sink.applied(), expected);

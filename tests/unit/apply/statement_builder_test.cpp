@@ -92,5 +92,31 @@ TEST(StatementBuilder, ValueText) {
     EXPECT_FALSE(value_text(Value{Unchanged{}}).ok());
 }
 
+TEST(StatementBuilder, ConvergingChangesReplaceByKeyAndTolerateMissingRows) {
+    RowChange insert{Op::Insert, keyed(), {}, {std::string("1"), Null{}, std::string("x")}};
+    insert.converging = true;
+    auto s = build_row_statement(insert);
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s.value().sql, R"(INSERT INTO "My Schema"."Order ""Items""" ("id", "select", "big") VALUES ($1, $2, $3))"
+                             R"( ON CONFLICT ("id") DO UPDATE SET "select" = EXCLUDED."select", "big" = EXCLUDED."big")");
+    RowChange plain = insert;
+    plain.converging = false;
+    EXPECT_NE(s.value().cache_key, build_row_statement(plain).value().cache_key);
+    EXPECT_FALSE(is_copyable_insert(insert, insert.table.get()));
+
+    RowChange del{Op::Delete, keyed(), {std::string("1"), Null{}, Null{}}, {}};
+    del.converging = true;
+    auto d = build_row_statement(del);
+    ASSERT_TRUE(d.ok());
+    EXPECT_FALSE(d.value().expects_one_row);
+
+    RowChange update{Op::Update, keyed(), {}, {std::string("1"), Null{}, std::string("x")}};
+    update.converging = true;
+    EXPECT_FALSE(build_row_statement(update).ok());
+    RowChange keyless{Op::Insert, full_row(), {}, {std::string("1"), Null{}}};
+    keyless.converging = true;
+    EXPECT_FALSE(build_row_statement(keyless).ok());
+}
+
 }  // namespace
 }  // namespace ferry::apply::pg

@@ -54,12 +54,19 @@ TEST_F(OffsetStoreTest, TableProgressAndSchemas) {
     auto store = OffsetStore::open(dir_, false);
     ASSERT_TRUE(store.ok());
     const TableId weird{"s p", "t\"q"};
-    ASSERT_TRUE(store.value()->put_table_progress(weird, {TableState::Done, PgLsn{99}, 10, 12}, true).ok());
+    ASSERT_TRUE(store.value()->put_table_progress(weird, {TableState::Done, PgLsn{99}, 10, 12, PgLsn{42}}, true).ok());
+    const TableId binlog_table{"shop", "orders"};
+    const BinlogPosition later{"binlog.000003", 900, "0-1-9"};
+    const BinlogPosition earlier{"binlog.000002", 4, "0-1-7"};
+    ASSERT_TRUE(store.value()->put_table_progress(binlog_table, {TableState::Copying, later, 5, 6, earlier}, true).ok());
     auto progress = store.value()->table_progress();
     ASSERT_TRUE(progress.ok());
-    ASSERT_EQ(progress.value().size(), 1U);
+    ASSERT_EQ(progress.value().size(), 2U);
     EXPECT_EQ(progress.value().at(weird).state, TableState::Done);
     EXPECT_EQ(progress.value().at(weird).rows_copied, 10U);
+    EXPECT_EQ(std::get<PgLsn>(progress.value().at(weird).converge_from).value, 42U);
+    EXPECT_EQ(std::get<BinlogPosition>(progress.value().at(binlog_table).snapshot_position), later);
+    EXPECT_EQ(std::get<BinlogPosition>(progress.value().at(binlog_table).converge_from), earlier);
     ASSERT_TRUE(store.value()->clear_table_progress().ok());
     EXPECT_TRUE(store.value()->table_progress().value().empty());
 

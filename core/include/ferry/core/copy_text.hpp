@@ -22,6 +22,9 @@ enum class CopyFormat : std::uint8_t { Text = 1, Binary = 2 };
 struct SnapshotChunk {
     std::string copy_data;  // COPY data in the table's chosen format; whole rows for Text
     std::uint64_t rows = 0;
+    // Set on a chunk that ends a key range: every row of the table up to this key (in the reader's
+    // order) has been delivered, so a load committed here can resume after it in a later snapshot.
+    std::string resume_key;
 };
 
 void append_copy_field(std::string& out, std::string_view value);

@@ -119,6 +119,10 @@ struct RowChange {
     std::vector<Value> after;   // empty for Delete and Truncate
     bool truncate_cascade = false;
     bool truncate_restart_identity = false;
+    // The target may already hold this change, or a later state of the row (its table was copied
+    // across several snapshots and this change falls between them): an Insert replaces the row
+    // with its key, a Delete finds no row without error. Set by the agent; Update never has it.
+    bool converging = false;
 };
 
 struct TxnBegin {

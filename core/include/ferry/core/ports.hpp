@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <stop_token>
+#include <string>
 
 #include "ferry/core/copy_text.hpp"
 #include "ferry/core/event.hpp"
@@ -52,16 +53,31 @@ using ChunkConsumer = std::function<Status(SnapshotChunk&&)>;
 class SnapshotReader {
 public:
     virtual ~SnapshotReader() = default;
-    virtual Status read_table(const TableSchema& table, CopyFormat format, const ChunkConsumer& consume) = 0;
+    // Every row of `table`, or only those after `resume_after` (a SnapshotChunk::resume_key this
+    // reader produced earlier, possibly in another snapshot). Readers that read in key order mark
+    // chunks that end a key range with their resume_key; others never set it, and must be given "".
+    virtual Status read_table(const TableSchema& table, CopyFormat format, const std::string& resume_after,
+                              const ChunkConsumer& consume) = 0;
 };
 
-// Loads one table at a time into the target: begin_table empties it and says which format it takes
-// the rows in; finish_table commits it.
+// Where an interrupted table load stands at the target, recorded in the same target transaction as
+// its rows, so it is exact whatever crashed when.
+struct LoadCheckpoint {
+    std::string resume_key;  // the reader's key of the last row committed
+    std::uint64_t rows = 0;  // rows committed so far
+};
+
+// Loads one table at a time into the target: begin_table empties it (unless resuming after a
+// checkpoint) and says which format it takes the rows in; checkpoint commits what was written with
+// the checkpoint; finish_table commits the rest and forgets the checkpoint.
 class SnapshotLoader {
 public:
     virtual ~SnapshotLoader() = default;
-    virtual Result<CopyFormat> begin_table(const TableSchema& table) = 0;
+    // The checkpoint of an interrupted load of `table`, if the target holds one.
+    virtual Result<std::optional<LoadCheckpoint>> checkpoint_of(const TableSchema& table) = 0;
+    virtual Result<CopyFormat> begin_table(const TableSchema& table, bool resume) = 0;
     virtual Status write(const SnapshotChunk& chunk) = 0;
+    virtual Status checkpoint(const LoadCheckpoint& checkpoint) = 0;
     virtual Status finish_table() = 0;
 };
 

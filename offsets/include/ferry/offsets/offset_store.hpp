@@ -26,6 +26,10 @@ struct TableProgress {
     SourcePosition snapshot_position;
     std::uint64_t rows_copied = 0;
     std::uint64_t rows_estimated = 0;
+    // The earliest snapshot whose rows may be in the copy (a load resumed in a later snapshot):
+    // changes from here up to snapshot_position are applied converging (RowChange::converging).
+    // Equal to snapshot_position when one snapshot copied the whole table.
+    SourcePosition converge_from;
 };
 
 class OffsetStore {
