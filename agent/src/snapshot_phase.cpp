@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "clock.hpp"
+#include "ferry/core/queue.hpp"
 #include "logging.hpp"
 #include "snapshot_progress.hpp"
 
@@ -96,6 +97,53 @@ Result<CopyStart> copy_start(const SharedState& s, SnapshotLoader& loader, const
     return CopyStart{checkpoint.value(), prior->second.converge_from};
 }
 
+// Reads the table on a thread of its own and hands each chunk to `load` on this one, so the source
+// produces the next rows while the target takes the last ones (both servers busy at once); at most
+// kChunksAhead chunks wait in between (bounded memory).
+Status read_ahead(SnapshotReader& reader, const TableSchema& table, CopyFormat format, const std::string& resume_after,
+                  std::stop_token stop, const ChunkConsumer& load) {
+    constexpr std::size_t kChunksAhead = 4;
+    struct Piece {
+        SnapshotChunk chunk;
+        bool end = false;
+        Status error;  // with end: how the read ended
+    };
+    BoundedQueue<Piece> pieces(kChunksAhead);
+    const auto hand_over = [&pieces](Piece& piece, std::stop_token st) {
+        for (;;) {
+            switch (pieces.push_for(piece, 100ms, st)) {
+                case BoundedQueue<Piece>::PushResult::Pushed: return true;
+                case BoundedQueue<Piece>::PushResult::Stopped: return false;
+                case BoundedQueue<Piece>::PushResult::TimedOut: break;
+            }
+        }
+    };
+    // Declared after `pieces`: destroyed (stop requested, joined) before it.
+    std::jthread producer([&](std::stop_token st) {
+        Status read = reader.read_table(table, format, resume_after, [&](SnapshotChunk&& chunk) -> Status {
+            Piece piece{std::move(chunk), false, Status()};
+            return hand_over(piece, st) ? Status() : Status::error(Errc::Cancelled, "snapshot stopped");
+        });
+        Piece end{{}, true, std::move(read)};
+        hand_over(end, st);
+    });
+    for (;;) {
+        auto piece = pieces.pop_for(100ms, stop);
+        if (stop.stop_requested()) {
+            return Status::error(Errc::Cancelled, "snapshot stopped");
+        }
+        if (!piece) {
+            continue;
+        }
+        if (piece->end) {
+            return piece->error;
+        }
+        if (Status st = load(std::move(piece->chunk)); !st.ok()) {
+            return st;
+        }
+    }
+}
+
 Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, std::size_t index,
                   std::stop_token stop) {
     const TableSchema& table = *s.tables[index];
@@ -126,9 +174,9 @@ Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, 
     }
     auto last_saved = std::chrono::steady_clock::now();
     auto last_checkpoint = last_saved;
-    Status st = reader.read_table(table, format.value(), checkpoint ? checkpoint->resume_key : std::string(),
-                                  [&](SnapshotChunk&& chunk) -> Status {
-        if (stop.stop_requested() || s.failed.stop_requested()) {
+    const std::string resume_after = checkpoint ? checkpoint->resume_key : std::string();
+    Status st = read_ahead(reader, table, format.value(), resume_after, stop, [&](SnapshotChunk&& chunk) -> Status {
+        if (s.failed.stop_requested()) {
             return Status::error(Errc::Cancelled, "snapshot stopped");
         }
         if (Status w = loader.write(chunk); !w.ok()) {

@@ -3,15 +3,34 @@
 
 namespace ferry {
 
+namespace {
+// The first character COPY text must escape (find_first_of scans the set once per character).
+std::size_t first_special(std::string_view value) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        const char c = value[i];
+        if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+            return i;
+        }
+    }
+    return std::string_view::npos;
+}
+}  // namespace
+
 void append_copy_field(std::string& out, std::string_view value) {
-    for (char c : value) {
-        switch (c) {
+    // Runs without a character to escape go in whole (most values have none).
+    for (;;) {
+        const auto special = first_special(value);
+        out.append(value.substr(0, special));
+        if (special == std::string_view::npos) {
+            return;
+        }
+        switch (value[special]) {
             case '\\': out += "\\\\"; break;
             case '\t': out += "\\t"; break;
             case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            default: out.push_back(c);
+            default: out += "\\r"; break;
         }
+        value.remove_prefix(special + 1);
     }
 }
 
@@ -62,35 +81,39 @@ Result<std::size_t> unescape(std::string_view row, std::size_t i, std::string& o
 }
 }  // namespace
 
+Result<std::optional<std::string>> parse_copy_field(std::string_view raw) {
+    if (raw == "\\N") {
+        return std::optional<std::string>{};
+    }
+    std::string value;
+    value.reserve(raw.size());
+    for (;;) {
+        const auto backslash = raw.find('\\');
+        value.append(raw.substr(0, backslash));
+        if (backslash == std::string_view::npos) {
+            return std::optional<std::string>{std::move(value)};
+        }
+        auto used = unescape(raw, backslash, value);
+        if (!used.ok()) {
+            return used.status();
+        }
+        raw.remove_prefix(backslash + 1 + used.value());
+    }
+}
+
 Result<std::vector<std::optional<std::string>>> parse_copy_row(std::string_view row) {
     std::vector<std::optional<std::string>> fields;
-    std::size_t start = 0;
     for (;;) {
-        const auto tab = row.find('\t', start);
-        const auto end = tab == std::string_view::npos ? row.size() : tab;
-        const auto raw = row.substr(start, end - start);
-        if (raw == "\\N") {
-            fields.emplace_back(std::nullopt);
-        } else {
-            std::string value;
-            value.reserve(raw.size());
-            for (std::size_t i = 0; i < raw.size(); ++i) {
-                if (raw[i] != '\\') {
-                    value.push_back(raw[i]);
-                    continue;
-                }
-                auto used = unescape(raw, i, value);
-                if (!used.ok()) {
-                    return used.status();
-                }
-                i += used.value();
-            }
-            fields.emplace_back(std::move(value));
+        const auto tab = row.find('\t');
+        auto field = parse_copy_field(row.substr(0, tab));
+        if (!field.ok()) {
+            return field.status();
         }
+        fields.push_back(std::move(field).value());
         if (tab == std::string_view::npos) {
             return fields;
         }
-        start = tab + 1;
+        row.remove_prefix(tab + 1);
     }
 }
 

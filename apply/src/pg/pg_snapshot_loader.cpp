@@ -202,36 +202,47 @@ private:
     std::string pipeline_;
     pq::Connection conn_;
     CopyFormat format_ = CopyFormat::Text;
-    // Rows from MySQL/MariaDB whose values PostgreSQL reads differently, field by field.
+    // Rows from MySQL/MariaDB whose values PostgreSQL reads differently: only the fields whose
+    // column has a conversion rule are unescaped, converted and escaped again; the rest pass as is.
     Status convert_chunk(const SnapshotChunk& in, SnapshotChunk& out) const {
         out.rows = in.rows;
         out.copy_data.reserve(in.copy_data.size() + in.copy_data.size() / 8);
         std::string_view rest = in.copy_data;
         while (!rest.empty()) {
             const auto nl = rest.find('\n');
-            auto fields = parse_copy_row(rest.substr(0, nl));
+            std::string_view row = rest.substr(0, nl);
             rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-            if (!fields.ok()) {
-                return fields.status();
-            }
-            for (std::size_t i = 0; i < fields.value().size(); ++i) {
-                auto& f = fields.value()[i];
-                if (i != 0) {
-                    out.copy_data.push_back('\t');
-                }
-                if (!f) {
-                    append_copy_null(out.copy_data);
-                    continue;
-                }
-                if (i < translation_->rules.size()) {
-                    if (Status st = pg::convert_value(translation_->rules[i], *f); !st.ok()) {
-                        return st.with_context(what_ + " column " + table_->columns[i].name);
+            for (std::size_t i = 0;; ++i) {
+                const auto tab = row.find('\t');
+                const std::string_view raw = row.substr(0, tab);
+                if (i < translation_->rules.size() && translation_->rules[i] != pg::ValueRule::AsIs && raw != "\\N") {
+                    if (Status st = convert_field(i, raw, out.copy_data); !st.ok()) {
+                        return st;
                     }
+                } else {
+                    out.copy_data.append(raw);
                 }
-                append_copy_field(out.copy_data, *f);
+                if (tab == std::string_view::npos) {
+                    break;
+                }
+                out.copy_data.push_back('\t');
+                row.remove_prefix(tab + 1);
             }
             out.copy_data.push_back('\n');
         }
+        return {};
+    }
+
+    Status convert_field(std::size_t column, std::string_view raw, std::string& out) const {
+        auto field = parse_copy_field(raw);
+        if (!field.ok()) {
+            return field.status().with_context(what_);
+        }
+        std::string& value = *field.value();
+        if (Status st = pg::convert_value(translation_->rules[column], value); !st.ok()) {
+            return st.with_context(what_ + " column " + table_->columns[column].name);
+        }
+        append_copy_field(out, value);
         return {};
     }
 

@@ -30,6 +30,8 @@ struct SnapshotChunk {
 void append_copy_field(std::string& out, std::string_view value);
 void append_copy_null(std::string& out);
 
+// One field as it appears between tabs, unescaped; nullopt for \N.
+Result<std::optional<std::string>> parse_copy_field(std::string_view raw);
 // Splits one row (without its newline) into fields; nullopt for \N.
 Result<std::vector<std::optional<std::string>>> parse_copy_row(std::string_view row);
 
