@@ -130,7 +130,7 @@ case "$cmd" in
     tgt=$(start_cluster target replica "fsync = $fsync")
     rep=$(start_cluster replica_level replica "fsync = $fsync")
     my_src=$(start_mariadb mysql_source)
-    my_tgt=$(start_mariadb mysql_target)
+    my_tgt=$(start_mariadb mysql_target --server-id=2)  # a replica of the source in bench/mysql.sh
     cat >"$dir/env" <<ENV
 export FERRY_TEST_PG_SOURCE='$src'
 export FERRY_TEST_PG_TARGET='$tgt'
