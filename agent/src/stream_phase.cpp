@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -19,6 +20,11 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kMaxBatchDelay = 1s;               // a target commit at least this often under load
 constexpr auto kStatusInterval = 1s;              // status values for `ferry status`
 constexpr std::size_t kMaxBatchChanges = 200000;  // bounds a target transaction of many small ones
+// An empty queue flushes the batch only once its first transaction has waited this long: the
+// capture thread, reading a backlog, leaves the queue empty for moments between network reads,
+// and a target commit plus an fsync for every few transactions would cap the drain rate. At low
+// rates this is all the batching delay a transaction sees.
+constexpr auto kIdleFlushDelay = 1ms;
 
 bool before(const SourcePosition& a, const SourcePosition& b) { return position_before(a, b); }
 
@@ -92,8 +98,17 @@ public:
         if (in_transaction_ || sink_.pending_transactions() == 0) {
             return false;
         }
-        return queue_empty || sink_.pending_transactions() >= settings_.batch_transactions
-               || batch_changes_ >= kMaxBatchChanges || Clock::now() - batch_started_ >= kMaxBatchDelay;
+        const auto age = Clock::now() - batch_started_;
+        return (queue_empty && age >= kIdleFlushDelay) || sink_.pending_transactions() >= settings_.batch_transactions
+               || batch_changes_ >= kMaxBatchChanges || age >= kMaxBatchDelay;
+    }
+    // How long the loop may wait for the next event before a pending batch is due (see kIdleFlushDelay).
+    Clock::duration wait_limit(Clock::duration idle) const {
+        if (in_transaction_ || sink_.pending_transactions() == 0) {
+            return idle;
+        }
+        const auto due = batch_started_ + kIdleFlushDelay - Clock::now();
+        return std::clamp<Clock::duration>(due, Clock::duration::zero(), idle);
     }
     Status flush();
     Status finish(bool stopping);
@@ -208,7 +223,10 @@ Status Applier::finish(bool stopping) {
 
 Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& store, const StreamSettings& settings,
                   std::stop_token stop) {
-    BoundedQueue<Event> queue(settings.queue_capacity);
+    BoundedQueue<Event> queue(settings.queue_capacity, [](const Event& ev) -> std::size_t {
+        const auto* batch = std::get_if<ChangeBatch>(&ev);
+        return batch == nullptr ? 1 : batch->changes.size();
+    });
     Applier applier(source, sink, store, settings);
     store.put_status("phase", "streaming").ignore();
     CaptureThread capture(source, queue);
@@ -230,7 +248,7 @@ Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& 
             break;
         }
         // Not interrupted by `stop`: after a stop request the loop may still drain one transaction.
-        auto ev = queue.pop_for(50ms, std::stop_token{});
+        auto ev = queue.pop_for(std::chrono::ceil<std::chrono::milliseconds>(applier.wait_limit(50ms)), std::stop_token{});
         if (ev) {
             if (Status st = applier.handle(*ev); !st.ok()) {
                 result = st;

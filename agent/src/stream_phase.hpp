@@ -19,7 +19,9 @@ struct StreamSettings {
     // Per table: where its snapshot copy meets the stream.
     CopyPositions snapshot_positions;
     std::size_t batch_transactions = 1000;
-    std::size_t queue_capacity = 64;  // events (a ChangeBatch holds up to 2000 changes)
+    // Changes (and transaction boundaries) the capture thread may read ahead: thousands of small
+    // transactions, or a few full ChangeBatches of up to 2000 changes.
+    std::size_t queue_capacity = 16384;
     // On stop inside a source transaction, how long to wait for it to end so that the committed
     // ones before it (sharing its target transaction) can be flushed rather than sent again.
     std::chrono::milliseconds stop_grace{5000};

@@ -57,5 +57,20 @@ TEST(BoundedQueue, BlocksWhenFullAndStops) {
     EXPECT_FALSE(q.pop_for(std::chrono::milliseconds(1000), stop.get_token()).has_value());
 }
 
+TEST(BoundedQueue, CapacityIsInWeightAndAHeavyItemStillPasses) {
+    BoundedQueue<int> q(10, [](const int& v) { return static_cast<std::size_t>(v); });
+    std::stop_source stop;
+    const auto push = [&](int v) { return q.push_for(v, std::chrono::milliseconds(1), stop.get_token()); };
+    EXPECT_EQ(push(6), BoundedQueue<int>::PushResult::Pushed);
+    EXPECT_EQ(push(0), BoundedQueue<int>::PushResult::Pushed);  // weighs 1, not 0
+    EXPECT_EQ(push(4), BoundedQueue<int>::PushResult::TimedOut);
+    EXPECT_EQ(push(3), BoundedQueue<int>::PushResult::Pushed);
+    EXPECT_EQ(*q.pop_for(std::chrono::milliseconds(1), stop.get_token()), 6);
+    EXPECT_EQ(*q.pop_for(std::chrono::milliseconds(1), stop.get_token()), 0);
+    EXPECT_EQ(*q.pop_for(std::chrono::milliseconds(1), stop.get_token()), 3);
+    EXPECT_EQ(push(50), BoundedQueue<int>::PushResult::Pushed);  // alone in an empty queue
+    EXPECT_EQ(push(1), BoundedQueue<int>::PushResult::TimedOut);
+}
+
 }  // namespace
 }  // namespace ferry
