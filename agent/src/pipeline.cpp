@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -31,6 +32,7 @@ struct Run {
     SourceCatalog tables;
 
     Status prepare_source();
+    Status use_schema_history();
     Status start_fresh();
     Status copy_pending_tables();
     Status mark_tables(const std::vector<const TableSchema*>& tables, const SourcePosition& at);
@@ -63,10 +65,38 @@ Status Run::prepare_source() {
                                                    + ", state_dir recorded " + *recorded.value()
                                                    + "); point source.url back at it, or start over with a new state_dir");
     }
+    if (Status st = use_schema_history(); !st.ok()) {
+        return st;
+    }
     if (Status st = store.put_schemas(tables.tables); !st.ok()) {
         return st;
     }
     return store.put_meta(kMetaSystem, system_id.value());
+}
+
+// A MySQL/MariaDB table already being streamed is described by the schema stored with the durable
+// position (the binlog from there on has that shape, whatever the server's catalog says now: DDL
+// may have run while Ferry was stopped). New tables take the catalog's.
+Status Run::use_schema_history() {
+    auto position = store.load_position();
+    if (!position.ok()) {
+        return position.status();
+    }
+    if (!position.value()) {
+        return {};  // a fresh start: the catalog describes the source at the snapshot
+    }
+    auto stored = store.schemas();
+    if (!stored.ok()) {
+        return stored.status();
+    }
+    for (auto& t : tables.tables) {
+        const auto it = std::find_if(stored.value().begin(), stored.value().end(),
+                                     [&](const TableSchema& s) { return s.id == t.id; });
+        if (t.engine == Engine::MySql && it != stored.value().end() && it->engine == Engine::MySql) {
+            t = *it;
+        }
+    }
+    return {};
 }
 
 Status Run::mark_tables(const std::vector<const TableSchema*>& list, const SourcePosition& at) {

@@ -126,6 +126,7 @@ private:
     std::chrono::system_clock::time_point applied_commit_time_{};
     bool in_transaction_ = false;
     bool skipping_ = false;  // the open source transaction is already at the target
+    std::map<TableId, TableSchema> changed_schemas_;  // since the last flush, stored with its position
     std::size_t batch_changes_ = 0;
     Clock::time_point batch_started_{};
     Clock::time_point last_status_{};
@@ -158,6 +159,12 @@ Status Applier::handle(Event& ev) {
         batch_changes_ += changes.size();
         return changes.empty() ? Status() : sink_.apply(*batch);
     }
+    if (auto* change = std::get_if<SchemaChange>(&ev)) {
+        // Recorded even for a transaction the target already has: the stored schemas must describe
+        // the source at the stored position, which moves past this statement only with it.
+        changed_schemas_[change->after->id] = *change->after;
+        return skipping_ ? Status() : sink_.change_schema(*change);
+    }
     if (auto* c = std::get_if<TxnCommit>(&ev)) {
         in_transaction_ = false;
         if (skipping_) {
@@ -180,7 +187,12 @@ Status Applier::flush() {
     if (Status st = sink_.flush(); !st.ok()) {
         return st;
     }
-    if (Status st = store_.commit_position(pending_end_); !st.ok()) {
+    std::vector<TableSchema> schemas;
+    for (auto& [id, schema] : changed_schemas_) {
+        schemas.push_back(std::move(schema));
+    }
+    changed_schemas_.clear();
+    if (Status st = store_.commit_position(pending_end_, schemas); !st.ok()) {
         return st;
     }
     source_.acknowledge(pending_end_);

@@ -269,8 +269,11 @@ Result<std::optional<SourcePosition>> OffsetStore::load_position() {
     return std::optional<SourcePosition>{pos.value()};
 }
 
-Status OffsetStore::commit_position(const SourcePosition& position) {
+Status OffsetStore::commit_position(const SourcePosition& position, const std::vector<TableSchema>& changed) {
     rocksdb::WriteBatch batch;
+    for (const auto& t : changed) {
+        batch.Put(table_key(kSchemaPrefix, t.id), encode_schema(t));
+    }
     batch.Put(kPositionKey, encode_position(position));
     return impl_->write(batch, true, "writing the position");
 }

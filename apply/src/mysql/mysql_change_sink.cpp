@@ -10,10 +10,12 @@
 // columns in place.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
 #include "../applied_position.hpp"
+#include "../column_steps.hpp"
 #include "ferry/apply/mysql_apply.hpp"
 #include "ferry/my/bulk_statement.hpp"
 #include "mysql_target_schema.hpp"
@@ -73,8 +75,10 @@ public:
     }
 
     Status apply(const ChangeBatch& batch) override;
+    Status change_schema(const SchemaChange& change) override;
 
     Status commit(const TxnCommit& commit) override {
+        open_txn_dirty_ = false;
         ++pending_;
         pending_position_ = commit.end_position;
         return {};
@@ -127,6 +131,7 @@ private:
     void reset() {
         open_ = false;
         dirty_ = false;
+        open_txn_dirty_ = false;
         pending_ = 0;
         pending_position_.reset();
         current_ = nullptr;
@@ -150,6 +155,7 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     bool open_ = false;   // START TRANSACTION sent
     bool dirty_ = false;  // the open target transaction holds changes
+    bool open_txn_dirty_ = false;  // ... of the open source transaction
     std::size_t pending_ = 0;
     std::optional<SourcePosition> pending_position_;
     SourcePosition current_commit_;  // of the open source transaction, for errors
@@ -209,6 +215,58 @@ Status MysqlChangeSink::add_missing_columns(const MysqlTranslation& t, const std
     return conn_.run("START TRANSACTION", "starting a target transaction");
 }
 
+// ALTER TABLE commits implicitly, so the source transactions already applied are committed first,
+// with their position, and the statement runs between two target transactions. Each step is taken
+// only if the target still needs it, so a replay after a crash repeats nothing.
+Status MysqlChangeSink::change_schema(const SchemaChange& change) {
+    if (open_txn_dirty_) {
+        return fail(Status::error(Errc::Internal, "a source transaction with rows and DDL: \"" + change.statement + "\""));
+    }
+    auto t = mysql::translate_table(*change.after, types_, flavor_);
+    if (!t.ok()) {
+        return fail(t.status());
+    }
+    const TableSchema& table = t.value().table;
+    auto present = mysql::column_names(conn_, table.id);
+    if (!present.ok()) {
+        return fail(present.status());
+    }
+    std::vector<std::string> steps;
+    for (const auto& step : column_steps(change, table, present.value())) {
+        const std::string name = my::quote_ident(step.name);
+        switch (step.kind) {
+            case ColumnChange::Kind::Add: steps.push_back("ADD COLUMN " + name + " " + step.column->type_name + " NULL"); break;
+            case ColumnChange::Kind::Drop: steps.push_back("DROP COLUMN " + name); break;
+            case ColumnChange::Kind::Rename:
+                steps.push_back("RENAME COLUMN " + name + " TO " + my::quote_ident(step.new_name));
+                break;
+            case ColumnChange::Kind::Retype:
+                steps.push_back("MODIFY COLUMN " + name + " " + step.column->type_name
+                                + (step.column->is_nullable ? " NULL" : " NOT NULL"));
+                break;
+        }
+    }
+    if (steps.empty()) {
+        return {};
+    }
+    Status st = run_pending();
+    if (st.ok()) {
+        st = pending_ > 0 ? flush() : conn_.run("COMMIT", "ending the target transaction before ALTER TABLE");
+    }
+    for (const auto& step : steps) {
+        if (st.ok()) {
+            st = conn_.run("ALTER TABLE " + my::quote_table(table.id.schema, table.id.name) + " " + step,
+                           "following \"" + change.statement + "\" at the target");
+            log_->info("target table {}: {}", display_name(table.id), step);
+        }
+    }
+    if (st.ok()) {
+        st = conn_.run("START TRANSACTION", "starting a target transaction");
+        open_ = true;
+    }
+    return st.ok() ? st : fail(st);
+}
+
 Status MysqlChangeSink::run_pending() {
     if (current_ == nullptr) {
         return {};
@@ -255,6 +313,7 @@ Status MysqlChangeSink::queue(Translated& t, const RowChange& change) {
     }
     p->bulk.add_row(std::move(values).value());
     dirty_ = true;
+    open_txn_dirty_ = true;
     return {};
 }
 
@@ -275,6 +334,7 @@ Status MysqlChangeSink::apply(const ChangeBatch& batch) {
                 return fail(st.with_context("at " + format_position(current_commit_)));
             }
             dirty_ = true;
+            open_txn_dirty_ = true;
             continue;
         }
         if (Status st = queue(*t.value(), change); !st.ok()) {

@@ -35,10 +35,10 @@ TargetFlavor flavor_of(const my::Connection& conn) {
     return TargetFlavor{conn.is_mariadb() && conn.server_version() >= 100700};
 }
 
-Result<std::vector<const Column*>> missing_columns(my::Connection& conn, const TableSchema& table) {
+Result<std::set<std::string>> column_names(my::Connection& conn, const TableId& table) {
     auto rows = conn.query("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
-                               + conn.literal(table.id.schema) + " AND TABLE_NAME = " + conn.literal(table.id.name),
-                           "reading the columns of target table " + display_name(table.id));
+                               + conn.literal(table.schema) + " AND TABLE_NAME = " + conn.literal(table.name),
+                           "reading the columns of target table " + display_name(table));
     if (!rows.ok()) {
         return rows.status();
     }
@@ -46,9 +46,17 @@ Result<std::vector<const Column*>> missing_columns(my::Connection& conn, const T
     for (const auto& r : rows.value()) {
         present.insert(my::field(r, 0));
     }
+    return present;
+}
+
+Result<std::vector<const Column*>> missing_columns(my::Connection& conn, const TableSchema& table) {
+    auto present = column_names(conn, table.id);
+    if (!present.ok()) {
+        return present.status();
+    }
     std::vector<const Column*> missing;
     for (const auto& c : table.columns) {
-        if (!present.contains(c.name)) {
+        if (!present.value().contains(c.name)) {
             missing.push_back(&c);
         }
     }

@@ -2,6 +2,7 @@
 // the target's flavour, and the column check.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ inline constexpr char kCheckpointTable[] = "`_ferry`.`snapshot_checkpoint`";
 Result<my::Connection> connect_target(const MysqlTargetConfig& config, std::string_view purpose);
 
 TargetFlavor flavor_of(const my::Connection& conn);
+
+// The target table's column names.
+Result<std::set<std::string>> column_names(my::Connection& conn, const TableId& table);
 
 // Columns of `table` (translated) that the target table lacks, in table order.
 Result<std::vector<const Column*>> missing_columns(my::Connection& conn, const TableSchema& table);

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "../applied_position.hpp"
+#include "../column_steps.hpp"
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
 #include "ferry/pq/connection.hpp"
@@ -68,6 +69,7 @@ public:
     }
 
     Status apply(const ChangeBatch& batch) override;
+    Status change_schema(const SchemaChange& change) override;
 
     Status commit(const TxnCommit& commit) override {
         ++pending_;
@@ -266,6 +268,56 @@ Status PgChangeSink::ensure_columns(const SchemaPtr& table) {
             return st;
         }
         log_->info("added column {} to target table {} (new at the source)", quote_ident(name), display_name(table->id));
+    }
+    return enter_pipeline();
+}
+
+// The same column changes at the target, in the open target transaction (PostgreSQL's DDL is
+// transactional, so they commit with the rows around them). Each step is taken only if the target
+// still needs it, so a replay after a crash repeats nothing.
+Status PgChangeSink::change_schema(const SchemaChange& change) {
+    std::optional<pg::PgTranslation> translation;
+    const TableSchema* table = change.after.get();
+    if (table->engine == Engine::MySql) {
+        translation = pg::translate_mysql_table(*table);
+        table = &translation->table;
+    }
+    if (Status st = sync(); !st.ok()) {
+        return st;
+    }
+    if (PQexitPipelineMode(conn_.get()) != 1) {
+        return Status::error(Errc::Transient, "cannot leave pipeline mode on the target connection");
+    }
+    if (translation) {
+        if (Status st = pg::create_missing_types(conn_, translation->types); !st.ok()) {
+            return st;
+        }
+        if (Status st = pg::add_enum_labels(config_.conninfo, translation->types); !st.ok()) {
+            return st;
+        }
+    }
+    auto present = pg::column_names(conn_, table->id);
+    if (!present.ok()) {
+        return present.status();
+    }
+    const std::string target = quote_table(table->id);
+    for (const auto& step : column_steps(change, *table, present.value())) {
+        const std::string name = quote_ident(step.name);
+        std::string sql = "ALTER TABLE " + target;
+        switch (step.kind) {
+            case ColumnChange::Kind::Add: sql += " ADD COLUMN " + name + " " + step.column->type_name; break;
+            case ColumnChange::Kind::Drop: sql += " DROP COLUMN " + name; break;
+            case ColumnChange::Kind::Rename: sql += " RENAME COLUMN " + name + " TO " + quote_ident(step.new_name); break;
+            case ColumnChange::Kind::Retype:
+                sql += " ALTER COLUMN " + name + " TYPE " + step.column->type_name + " USING " + name
+                       + "::" + step.column->type_name + ", ALTER COLUMN " + name
+                       + (step.column->is_nullable ? " DROP" : " SET") + " NOT NULL";
+                break;
+        }
+        if (Status st = conn_.run(sql, "following \"" + change.statement + "\" at the target"); !st.ok()) {
+            return st;
+        }
+        log_->info("target table {}: {}", display_name(table->id), sql);
     }
     return enter_pipeline();
 }

@@ -21,32 +21,6 @@ constexpr char kPositionTableDdl[] =
     "resume_key text NOT NULL, rows bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), "
     "PRIMARY KEY (pipeline, table_schema, table_name))";
 
-Result<bool> type_exists(pq::Connection& conn, const UserType& type) {
-    auto res = conn.exec_params(
-        "SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typname = $2",
-        {type.schema, type.name}, "looking up a target type");
-    if (!res.ok()) {
-        return res.status();
-    }
-    return PQntuples(res.value().get()) > 0;
-}
-
-std::string create_type_sql(const UserType& type) {
-    const std::string name = quote_ident(type.schema) + "." + quote_ident(type.name);
-    if (type.kind == UserType::Kind::Enum) {
-        std::string labels;
-        for (const auto& l : type.labels) {
-            labels += (labels.empty() ? "" : ", ") + quote_literal(l);
-        }
-        return "CREATE TYPE " + name + " AS ENUM (" + labels + ")";
-    }
-    std::string sql = "CREATE DOMAIN " + name + " AS " + type.base_type + (type.is_not_null ? " NOT NULL" : "");
-    for (const auto& c : type.constraints) {
-        sql += " " + c;  // the source's own pg_get_constraintdef text
-    }
-    return sql;
-}
-
 std::string create_table_sql(const TableSchema& table, bool with_primary_key) {
     std::string sql = "CREATE TABLE " + quote_table(table.id) + " (";
     for (std::size_t i = 0; i < table.columns.size(); ++i) {
@@ -135,16 +109,8 @@ Status prepare_target(const PgTargetConfig& config, const SourceCatalog& source_
             return st;
         }
     }
-    for (const auto& type : catalog.types) {
-        auto exists = type_exists(c, type);
-        if (!exists.ok()) {
-            return exists.status();
-        }
-        if (!exists.value()) {
-            if (Status st = c.run(create_type_sql(type), "creating target type " + type.schema + "." + type.name); !st.ok()) {
-                return st;
-            }
-        }
+    if (Status st = pg::create_missing_types(c, catalog.types); !st.ok()) {
+        return st;
     }
     for (const auto& t : catalog.tables) {
         if (Status st = prepare_table(c, t, defer_primary_keys, *log); !st.ok()) {

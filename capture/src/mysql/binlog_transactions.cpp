@@ -4,6 +4,7 @@
 
 #include "ddl_statement.hpp"
 #include "ferry/core/mysql_types.hpp"
+#include "schema_evolution.hpp"
 
 namespace ferry::capture::mysql {
 
@@ -58,56 +59,6 @@ bool binlog_type_matches(Kind kind, std::uint8_t type) {
         case Kind::Other: return false;
     }
     return false;
-}
-
-unsigned max_bytes_per_char(std::uint32_t collation, const CollationCharsets& charsets) {
-    const auto it = charsets.find(collation);
-    if (it == charsets.end()) {
-        return 1;
-    }
-    return it->second == "utf8mb4" ? 4 : (it->second == "utf8mb3" || it->second == "utf8") ? 3 : 1;
-}
-
-// A COLUMN_TYPE spelling for a column known only from a table map (one added after startup).
-std::string derived_type_name(const TableMapColumn& c, const CollationCharsets& charsets) {
-    MysqlType t;
-    const bool binary = c.collation == kCollationBinary;
-    static const char* const kBlobs[] = {"tinyblob", "blob", "mediumblob", "longblob"};
-    static const char* const kTexts[] = {"tinytext", "text", "mediumtext", "longtext"};
-    switch (c.type) {
-        case kTypeTiny: t.base = "tinyint"; break;
-        case kTypeShort: t.base = "smallint"; break;
-        case kTypeInt24: t.base = "mediumint"; break;
-        case kTypeLong: t.base = "int"; break;
-        case kTypeLongLong: t.base = "bigint"; break;
-        case kTypeNewDecimal: t.base = "decimal"; t.precision = c.precision; t.scale = c.scale; break;
-        case kTypeFloat: t.base = "float"; break;
-        case kTypeDouble: t.base = "double"; break;
-        case kTypeBit: t.base = "bit"; t.length = c.length; break;
-        case kTypeYear: t.base = "year"; break;
-        case kTypeDate: case kTypeNewDate: t.base = "date"; break;
-        case kTypeTime: case kTypeTime2: t.base = "time"; t.scale = c.scale; break;
-        case kTypeDateTime: case kTypeDateTime2: t.base = "datetime"; t.scale = c.scale; break;
-        case kTypeTimestamp: case kTypeTimestamp2: t.base = "timestamp"; t.scale = c.scale; break;
-        case kTypeString:
-            t.base = binary ? "binary" : "char";
-            t.length = binary ? c.length : c.length / max_bytes_per_char(c.collation, charsets);
-            break;
-        case kTypeVarchar: case kTypeVarString:
-            t.base = binary ? "varbinary" : "varchar";
-            t.length = binary ? c.length : c.length / max_bytes_per_char(c.collation, charsets);
-            break;
-        case kTypeBlob: case kTypeTinyBlob: case kTypeMediumBlob: case kTypeLongBlob:
-            t.base = (binary ? kBlobs : kTexts)[c.length >= 1 && c.length <= 4 ? c.length - 1 : 3];
-            break;
-        case kTypeEnum: t.base = "enum"; t.labels = c.labels; break;
-        case kTypeSet: t.base = "set"; t.labels = c.labels; break;
-        default: t.base = "unknown"; break;
-    }
-    t.kind = parse_mysql_type(t.base).kind;
-    t.is_unsigned = c.is_unsigned && (c.type == kTypeTiny || c.type == kTypeShort || c.type == kTypeInt24
-                                      || c.type == kTypeLong || c.type == kTypeLongLong);
-    return format_mysql_type(t);
 }
 
 }  // namespace
@@ -333,56 +284,82 @@ Status TransactionAssembler::on_ddl(const QueryEvent& q, const DecodedEvent& ev,
         batch_.changes.push_back(std::move(c));
         return {};
     }
-    if (ddl.kind == DdlStatement::Kind::AlterTable && ddl.only_adds) {
-        return {};  // added columns arrive with the table's next table map
+    if (ddl.kind == DdlStatement::Kind::AlterTable) {
+        return on_alter(q, captured.front(), ev, out);
     }
     return Status::error(Errc::Unsupported, "DDL on captured table " + display_name(captured.front()->id) + " at "
                                                 + where(ev) + ": \"" + statement_excerpt(q.statement)
-                                                + "\"; Ferry follows ADD COLUMN/ADD INDEX and TRUNCATE only: make the "
-                                                  "same change at the target, then start over with an empty state_dir");
+                                                + "\"; Ferry follows ALTER TABLE (columns and primary key) and TRUNCATE: "
+                                                  "make the same change at the target, then start over with an empty "
+                                                  "state_dir");
 }
 
-Result<SchemaPtr> TransactionAssembler::schema_for(const TableMap& map, const DecodedEvent& ev) {
+// The table's next schema comes from the statement (schema_evolution.hpp): it names the binlog's
+// columns from here on, and the sinks apply the same change at the target.
+Status TransactionAssembler::on_alter(const QueryEvent& q, const SchemaPtr& table, const DecodedEvent& ev,
+                                      std::deque<Event>& out) {
+    const auto fail = [&](const Status& why) {
+        return Status::error(Errc::Unsupported, "DDL on captured table " + display_name(table->id) + " at " + where(ev)
+                                                    + ": \"" + statement_excerpt(q.statement) + "\": " + why.message()
+                                                    + "; make the same change at the target, then start over with an "
+                                                      "empty state_dir");
+    };
+    auto ops = parse_alter_table(q.statement, q.database);
+    if (!ops.ok()) {
+        return fail(ops.status());
+    }
+    auto evolved = apply_alter(*table, ops.value());
+    if (!evolved.ok()) {
+        return fail(evolved.status());
+    }
+    if (evolved.value().table.same_shape(*table) && evolved.value().table.primary_key == table->primary_key) {
+        return {};  // indexes, defaults, table options
+    }
+    auto after = std::make_shared<const TableSchema>(std::move(evolved.value().table));
+    ensure_begun(ev, out);
+    flush_batch(out);
+    out.emplace_back(SchemaChange{table, after, std::move(evolved.value().changes), statement_excerpt(q.statement)});
+    schemas_[table->id] = after;
+    return {};
+}
+
+// Every table map must agree with the schema followed so far, column by column (names too, when the
+// map carries them): values are never read into the wrong column. Maps without names
+// (binlog_row_metadata=MINIMAL) get them, and ENUM/SET labels, from that schema.
+Result<SchemaPtr> TransactionAssembler::schema_for(TableMap& map, const DecodedEvent& ev) {
     const auto it = schemas_.find(TableId{map.database, map.table});
     if (it == schemas_.end()) {
         return SchemaPtr{};
     }
     const TableSchema& known = *it->second;
-    if (!map.has_full_metadata) {
-        return Status::error(Errc::Unsupported, "the table map for " + display_name(known.id) + " at " + where(ev)
-                                                    + " has no column names: set binlog_row_metadata=FULL on the source");
-    }
-    const auto& cols = map.columns;
-    const std::size_t common = cols.size() < known.columns.size() ? cols.size() : known.columns.size();
-    for (std::size_t i = 0; i < common; ++i) {
-        if (cols[i].name != known.columns[i].name
-            || !binlog_type_matches(parse_mysql_type(known.columns[i].type_name).kind, cols[i].type)) {
+    auto& cols = map.columns;
+    for (std::size_t i = 0; i < std::max(cols.size(), known.columns.size()); ++i) {
+        const bool same = i < cols.size() && i < known.columns.size()
+                          && (!map.has_full_metadata || cols[i].name == known.columns[i].name)
+                          && binlog_type_matches(parse_mysql_type(known.columns[i].type_name).kind, cols[i].type);
+        if (!same) {
+            const std::string binlog = i < cols.size() ? (cols[i].name.empty() ? "a column" : cols[i].name)
+                                                             + " of binlog type " + std::to_string(cols[i].type)
+                                                       : "nothing";
+            const std::string followed = i < known.columns.size()
+                                             ? known.columns[i].name + " " + known.columns[i].type_name
+                                             : "nothing";
             return Status::error(Errc::Unsupported,
-                                 "the columns of " + display_name(known.id) + " changed at " + where(ev) + " (column "
-                                     + std::to_string(i + 1) + " is now " + cols[i].name
-                                     + "): dropped, renamed, moved or retyped columns are not followed yet; make the "
-                                       "same change at the target and start over with an empty state_dir");
+                                 "the binlog's columns of " + display_name(known.id) + " at " + where(ev)
+                                     + " differ from the schema Ferry followed (column " + std::to_string(i + 1) + ": "
+                                     + binlog + " where Ferry expects " + followed
+                                     + "); was the table changed with the binlog off? Make the target match the "
+                                       "source, then start over with an empty state_dir");
         }
     }
-    if (cols.size() < known.columns.size()) {
-        return Status::error(Errc::Unsupported, "columns of " + display_name(known.id) + " were dropped at " + where(ev)
-                                                    + "; make the same change at the target and start over with an "
-                                                      "empty state_dir");
+    if (!map.has_full_metadata) {
+        for (std::size_t i = 0; i < cols.size(); ++i) {
+            cols[i].name = known.columns[i].name;
+            cols[i].labels = parse_mysql_type(known.columns[i].type_name).labels;
+            cols[i].is_key = known.columns[i].is_key;
+        }
     }
-    if (cols.size() == known.columns.size()) {
-        return it->second;
-    }
-    auto grown = std::make_shared<TableSchema>(known);
-    for (std::size_t i = common; i < cols.size(); ++i) {
-        Column c;
-        c.name = cols[i].name;
-        c.type_name = derived_type_name(cols[i], charsets_);
-        c.is_nullable = cols[i].nullable;
-        c.is_key = known.identity == Identity::FullRow;
-        grown->columns.push_back(std::move(c));
-    }
-    it->second = grown;
-    return SchemaPtr(grown);
+    return it->second;
 }
 
 Status TransactionAssembler::on_table_map(const DecodedEvent& ev) {

@@ -38,13 +38,14 @@ private:
 
     Status on_query(const DecodedEvent& ev, std::deque<Event>& out);
     Status on_ddl(const QueryEvent& q, const DecodedEvent& ev, std::deque<Event>& out);
+    Status on_alter(const QueryEvent& q, const SchemaPtr& table, const DecodedEvent& ev, std::deque<Event>& out);
     Status on_table_map(const DecodedEvent& ev);
     Status on_rows(const DecodedEvent& ev, std::deque<Event>& out);
     void begin_group(const DecodedEvent& ev);
     void end_group(const DecodedEvent& ev, std::deque<Event>& out);
     void ensure_begun(const DecodedEvent& ev, std::deque<Event>& out);
     void flush_batch(std::deque<Event>& out);
-    Result<SchemaPtr> schema_for(const TableMap& map, const DecodedEvent& ev);
+    Result<SchemaPtr> schema_for(TableMap& map, const DecodedEvent& ev);
     std::string where(const DecodedEvent& ev) const;
 
     std::map<TableId, SchemaPtr> schemas_;

@@ -65,7 +65,8 @@ public:
         version_ = my::field(r, 3);
         if (my::field(r, 0) != "1") {
             return Status::error(Errc::Fatal, "binary logging is off on the source: start it with log_bin, "
-                                              "binlog_format=ROW, binlog_row_image=FULL and binlog_row_metadata=FULL");
+                                              "binlog_format=ROW, binlog_row_image=FULL and binlog_row_metadata=FULL "
+                                              "(or MINIMAL)");
         }
         if (my::field(r, 1) != "ROW") {
             return need_setting("binlog_format", my::field(r, 1), "ROW");
@@ -78,8 +79,14 @@ public:
             return metadata.status();
         }
         const std::string meta = metadata.value() ? my::field(*metadata.value(), 1) : "(not available)";
-        if (meta != "FULL") {
-            return need_setting("binlog_row_metadata", meta, "FULL");
+        // MINIMAL carries what decoding needs (signedness, character sets); column names, keys and
+        // ENUM/SET labels then come from the schema history (FULL also lets every table map be
+        // checked by name).
+        if (meta != "FULL" && meta != "MINIMAL") {
+            return Status::error(Errc::Fatal, "the source's binlog_row_metadata is " + meta
+                                                  + ", Ferry needs MINIMAL or FULL: set binlog_row_metadata=FULL in the "
+                                                    "server's configuration (and SET GLOBAL binlog_row_metadata = "
+                                                    "'FULL'), then start again");
         }
         if (auto logs = conn_.query("SHOW BINARY LOGS", "listing binary logs"); !logs.ok()) {
             return Status::error(Errc::Fatal, logs.status().message()

@@ -2,6 +2,8 @@
 // tests/support/servers.sh starts, and the pipeline config.
 #pragma once
 
+#include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -80,6 +82,37 @@ inline std::vector<my::Row> my_rows(my::Connection& conn, const std::string& sql
     auto rows = conn.query(sql, "test query");
     return rows.ok() ? std::move(rows).value() : std::vector<my::Row>{};
 }
+
+// A MariaDB server of this test's own (servers.sh mysql_single), stopped when the test ends.
+class PrivateMariaDb {
+public:
+    PrivateMariaDb(const ScratchDir& scratch, const std::string& options) : dir_(scratch.path("servers")) {
+        namespace fs = std::filesystem;  // the server runs as the mysql user: it must reach its directory
+        fs::permissions(scratch.path("."), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec
+                                               | fs::perms::others_read | fs::perms::others_exec);
+        const std::string cmd = std::string(FERRY_SERVERS_SCRIPT) + " mysql_single " + dir_ + " " + options + " 2>&1";
+        FILE* out = popen(cmd.c_str(), "r");
+        if (out == nullptr) {
+            throw std::runtime_error("cannot run servers.sh");
+        }
+        char line[512];
+        while (std::fgets(line, sizeof line, out) != nullptr) {
+            url_ = line;
+        }
+        if (pclose(out) != 0) {
+            throw std::runtime_error("servers.sh mysql_single failed: " + url_);
+        }
+        url_.erase(url_.find_last_not_of('\n') + 1);
+    }
+    ~PrivateMariaDb() { std::system((std::string(FERRY_SERVERS_SCRIPT) + " down " + dir_).c_str()); }  // NOLINT(concurrency-mt-unsafe)
+    PrivateMariaDb(const PrivateMariaDb&) = delete;
+    PrivateMariaDb& operator=(const PrivateMariaDb&) = delete;
+    const std::string& url() const { return url_; }
+
+private:
+    std::string dir_;
+    std::string url_;
+};
 
 // The first field of the first row, or "" when there is none.
 inline std::string my_scalar(MysqlDb& db, const std::string& sql) {

@@ -4,6 +4,8 @@
 // cannot hold stopping the pipeline with an error that names it.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "bank_workload.hpp"
 #include "workload.hpp"
 
@@ -160,7 +162,7 @@ TEST(PostgresToMysql, ValueTheTargetCannotHoldStopsWithTableColumnAndPosition) {
     const std::string log = ferry.log();
     EXPECT_NE(log.find("p2m_nan.t column n"), std::string::npos) << log;
     EXPECT_NE(log.find("has no DECIMAL form"), std::string::npos) << log;
-    EXPECT_NE(log.find(" at 0/"), std::string::npos) << log;  // the source position
+    EXPECT_TRUE(std::regex_search(log, std::regex(" at [0-9A-F]+/[0-9A-F]+: "))) << log;  // the source position
     EXPECT_EQ(my_scalar(target, "SELECT count(*) FROM p2m_nan.t"), "1");  // nothing of the transaction
 }
 

@@ -101,6 +101,11 @@ public:
         }
         return {};
     }
+    Status change_schema(const SchemaChange& change) override {
+        std::lock_guard lock(mu_);
+        open_.push_back("alter " + change.after->id.name);
+        return {};
+    }
     Status commit(const TxnCommit& c) override {
         std::lock_guard lock(mu_);
         open_.push_back("commit");

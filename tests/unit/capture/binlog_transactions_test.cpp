@@ -54,9 +54,13 @@ TEST(TransactionAssembler, WholeTransactionsWithPositionsAfterEach) {
     ASSERT_TRUE(error.ok()) << error.message();
     std::vector<std::string> shape;
     std::vector<TxnCommit> commits;
+    const SchemaChange* alter = nullptr;
     for (const auto& e : events) {
         if (std::holds_alternative<TxnBegin>(e)) {
             shape.push_back("B");
+        } else if (const auto* sc = std::get_if<SchemaChange>(&e)) {
+            shape.push_back("S");
+            alter = sc;
         } else if (const auto* b = std::get_if<ChangeBatch>(&e)) {
             shape.push_back(std::to_string(b->changes.size()));
         } else if (const auto* c = std::get_if<TxnCommit>(&e)) {
@@ -64,9 +68,14 @@ TEST(TransactionAssembler, WholeTransactionsWithPositionsAfterEach) {
             commits.push_back(*c);
         }
     }
-    // 3 inserts (batches of at most 2); update+delete+latin insert; the compressed insert after ADD COLUMN.
-    EXPECT_EQ(shape, (std::vector<std::string>{"B", "2", "1", "C", "B", "2", "1", "C", "B", "1", "C"}));
-    ASSERT_EQ(commits.size(), 3U);
+    // 3 inserts (batches of at most 2); update+delete+latin insert; ALTER TABLE latin ADD COLUMN (its own
+    // transaction); the compressed insert after it.
+    EXPECT_EQ(shape, (std::vector<std::string>{"B", "2", "1", "C", "B", "2", "1", "C", "B", "S", "C", "B", "1", "C"}));
+    ASSERT_EQ(commits.size(), 4U);
+    ASSERT_NE(alter, nullptr);
+    EXPECT_EQ(alter->before->columns.size(), 2U);
+    EXPECT_EQ(alter->after->columns.size(), 3U);
+    EXPECT_EQ(alter->changes, (std::vector<ColumnChange>{{ColumnChange::Kind::Add, "extra", ""}}));
     for (std::size_t i = 0; i < commits.size(); ++i) {
         const auto& end = std::get<BinlogPosition>(commits[i].end_position);
         const auto& start = std::get<BinlogPosition>(commits[i].commit_position);
@@ -76,8 +85,9 @@ TEST(TransactionAssembler, WholeTransactionsWithPositionsAfterEach) {
             EXPECT_LE(std::get<BinlogPosition>(commits[i - 1].end_position), start);
         }
     }
-    // The insert after ALTER TABLE latin ADD COLUMN carries the grown schema.
+    // The insert after ALTER TABLE latin ADD COLUMN carries the grown schema: the same one.
     const auto& last = std::get<ChangeBatch>(events[events.size() - 2]);
+    EXPECT_EQ(last.changes[0].table, alter->after);
     ASSERT_EQ(last.changes[0].table->columns.size(), 3U);
     EXPECT_EQ(last.changes[0].table->columns[2].name, "extra");
     EXPECT_EQ(last.changes[0].table->columns[2].type_name, "int");

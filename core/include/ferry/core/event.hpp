@@ -142,6 +142,25 @@ struct Heartbeat {
     SourcePosition position;
 };
 
-using Event = std::variant<TxnBegin, ChangeBatch, TxnCommit, Heartbeat>;
+// One thing a DDL statement did to a table's columns (what a comparison of the schemas before and
+// after cannot tell apart: a rename from a drop and an add, a retype from nothing).
+struct ColumnChange {
+    enum class Kind : std::uint8_t { Add = 1, Drop = 2, Rename = 3, Retype = 4 };
+    Kind kind = Kind::Add;
+    std::string name;      // the column (Rename: its old name)
+    std::string new_name;  // Rename
+    bool operator==(const ColumnChange&) const = default;
+};
+
+// A captured table's columns changed at the source (MySQL/MariaDB DDL in the binlog), inside the
+// source transaction that changed them; the changes after it in the stream use `after`.
+struct SchemaChange {
+    SchemaPtr before;
+    SchemaPtr after;
+    std::vector<ColumnChange> changes;  // in statement order
+    std::string statement;              // an excerpt, for messages
+};
+
+using Event = std::variant<TxnBegin, ChangeBatch, TxnCommit, Heartbeat, SchemaChange>;
 
 }  // namespace ferry

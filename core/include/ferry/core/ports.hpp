@@ -38,6 +38,10 @@ public:
     virtual Result<std::optional<SourcePosition>> applied_position() = 0;
     virtual Status begin(const TxnBegin& begin) = 0;
     virtual Status apply(const ChangeBatch& batch) = 0;
+    // Makes the same change at the target (inside the open source transaction), as far as the
+    // target can follow; a statement the target cannot follow is an error naming it. Applying a
+    // change the target already has is harmless (a replay after a crash).
+    virtual Status change_schema(const SchemaChange& change) = 0;
     virtual Status commit(const TxnCommit& commit) = 0;
     // Makes every transaction passed to commit() durable at the target, together with its position.
     virtual Status flush() = 0;

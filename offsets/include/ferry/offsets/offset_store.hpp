@@ -42,7 +42,9 @@ public:
     OffsetStore& operator=(const OffsetStore&) = delete;
 
     Result<std::optional<SourcePosition>> load_position();
-    Status commit_position(const SourcePosition& position);  // durable on return
+    // Durable on return, together with the schemas of tables whose columns changed up to `position`
+    // (a schema history: the stored schemas always describe the source at the stored position).
+    Status commit_position(const SourcePosition& position, const std::vector<TableSchema>& changed = {});
 
     Result<std::optional<std::string>> get_meta(const std::string& key);
     Status put_meta(const std::string& key, const std::string& value);  // durable on return

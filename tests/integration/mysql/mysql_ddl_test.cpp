@@ -1,0 +1,132 @@
+// DDL in the binlog, followed: columns added (anywhere), dropped, renamed and retyped while ferry
+// streams, and while it is stopped (the binlog from the stored position has the old shape, the
+// server's catalog already the new one); into MariaDB and into PostgreSQL; and with
+// binlog_row_metadata=MINIMAL, where only Ferry's schema history names the binlog's columns.
+#include <gtest/gtest.h>
+
+#include "mysql_harness.hpp"
+
+namespace ferry::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The source table's columns, in order.
+std::vector<std::string> source_columns(MysqlDb& source, const std::string& db) {
+    std::vector<std::string> out;
+    for (const auto& r : my_rows(source.connection(), "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
+                                                      "TABLE_SCHEMA = '" + db + "' AND TABLE_NAME = 't' ORDER BY "
+                                                      "ORDINAL_POSITION")) {
+        out.push_back(my::field(r, 0));
+    }
+    return out;
+}
+
+// Every row as "col=value|..." over `columns`, by id: the same text on both engines for the
+// values these tests use.
+std::string row_sql(const std::vector<std::string>& columns, bool postgres, const std::string& table) {
+    std::string fields;
+    for (const auto& c : columns) {
+        fields += (fields.empty() ? "" : ", ") + std::string(postgres ? "'" + c + "=' || coalesce(\"" + c + "\"::text, 'null')"
+                                                                      : "CONCAT('" + c + "=', IFNULL(`" + c + "`, 'null'))");
+    }
+    return postgres ? "SELECT concat_ws('|', " + fields + ") FROM " + table + " ORDER BY id"
+                    : "SELECT CONCAT_WS('|', " + fields + ") FROM " + table + " ORDER BY id";
+}
+
+std::vector<std::string> mysql_dump(my::Connection& conn, const std::vector<std::string>& columns, const std::string& db) {
+    std::vector<std::string> out;
+    for (const auto& r : my_rows(conn, row_sql(columns, false, db + ".t"))) {
+        out.push_back(my::field(r, 0));
+    }
+    return out;
+}
+
+struct DdlTarget {
+    std::string url;
+    std::function<std::vector<std::string>(const std::vector<std::string>&)> dump;  // rows over these columns
+};
+
+void follows_ddl(MysqlDb& source, const std::string& db, const DdlTarget& target) {
+    ScratchDir dir;
+    source.run("CREATE TABLE " + db + ".t (id int PRIMARY KEY, a varchar(20), b int, c decimal(10,2), "
+               "e enum('x','y'))");
+    source.run("INSERT INTO " + db + ".t VALUES (1, 'one', 10, 1.50, 'x'), (2, 'two', 20, 2.50, 'y')");
+    const std::string cfg = config(dir, db, source.url(), target.url, db + ".t", "info");
+    const auto equal = [&] {
+        const auto columns = source_columns(source, db);
+        return target.dump(columns) == mysql_dump(source.connection(), columns, db);
+    };
+    {
+        FerryProcess ferry({"run", "-c", cfg}, dir.path("run1.log"));
+        ASSERT_TRUE(eventually(equal, 60s)) << ferry.log();
+        for (const char* step : {
+                 "ALTER TABLE t ADD COLUMN d datetime(3) AFTER a",
+                 "INSERT INTO t VALUES (3, 'three', '2024-01-02 03:04:05.678', 30, 3.50, 'x')",
+                 "ALTER TABLE t DROP COLUMN b",
+                 "UPDATE t SET a = 'uno', d = '2025-05-05 05:05:05.555' WHERE id = 1",
+                 "ALTER TABLE t CHANGE c amount decimal(12,3) NOT NULL",
+                 "INSERT INTO t VALUES (4, 'four', NULL, 4.125, 'y')",
+                 "ALTER TABLE t RENAME COLUMN a TO title, ADD INDEX (title)",
+                 "DELETE FROM t WHERE id = 2"}) {
+            source.run("USE " + db);
+            source.run(step);
+        }
+        ASSERT_TRUE(eventually(equal, 60s)) << ferry.log();
+        ferry.terminate();
+        ASSERT_EQ(ferry.wait(30s), 0) << ferry.log();
+    }
+    // While ferry is stopped: rows in the old shape, then DDL, then rows in the new shape.
+    for (const char* step : {"INSERT INTO t VALUES (5, 'five', NULL, 5, 'x')", "ALTER TABLE t ADD COLUMN z int FIRST",
+                             "INSERT INTO t VALUES (60, 6, 'six', NULL, 6, 'y')",
+                             "ALTER TABLE t MODIFY e enum('x','y','w')", "UPDATE t SET e = 'w', z = 7 WHERE id = 5"}) {
+        source.run("USE " + db);
+        source.run(step);
+    }
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("run2.log"));
+    ASSERT_TRUE(eventually(equal, 60s)) << ferry.log();
+    EXPECT_EQ(target.dump(source_columns(source, db)).size(), 5U);
+    ferry.terminate();
+    EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
+}
+
+DdlTarget postgres_target(TestDb& target, const std::string& db) {
+    return {target.dsn(), [&target, db](const std::vector<std::string>& columns) {
+                std::vector<std::string> out;
+                try {
+                    for (const auto& r : target.query(row_sql(columns, true, db + ".t"))) {
+                        out.push_back(r[0].value_or(""));
+                    }
+                } catch (const std::exception&) {
+                }
+                return out;
+            }};
+}
+
+TEST(FollowedDdl, IntoMariaDb) {
+    const std::string name = "ddl_m2m";
+    MysqlDb source(name);
+    MysqlDb target(name, env("FERRY_TEST_MYSQL_TARGET"));
+    follows_ddl(source, name, {env("FERRY_TEST_MYSQL_TARGET"), [&](const std::vector<std::string>& columns) {
+                                   return mysql_dump(target.connection(), columns, name);
+                               }});
+}
+
+TEST(FollowedDdl, IntoPostgres) {
+    const std::string name = "ddl_m2p";
+    MysqlDb source(name);
+    TestDb target(env("FERRY_TEST_PG_TARGET"), name);
+    follows_ddl(source, name, postgres_target(target, name));
+}
+
+TEST(FollowedDdl, WithMinimalRowMetadataTheHistoryNamesTheColumns) {
+    ScratchDir servers;
+    PrivateMariaDb server(servers, "--binlog-row-metadata=MINIMAL");
+    const std::string name = "ddl_minimal";
+    MysqlDb source(name, server.url());
+    TestDb target(env("FERRY_TEST_PG_TARGET"), name);
+    follows_ddl(source, name, postgres_target(target, name));
+}
+
+}  // namespace
+}  // namespace ferry::test
