@@ -29,7 +29,8 @@ struct Run {
     SourceDriver& source;
     TargetDriver& target;
     std::shared_ptr<spdlog::logger> log = make_logger("pipeline");
-    SourceCatalog tables;
+    SourceCatalog catalog;  // the source's tables as its catalog describes them now (what a copy reads)
+    SourceCatalog tables;   // ... as of the stored position (what the stream reads): the schema history
 
     Status prepare_source();
     Status use_schema_history();
@@ -51,7 +52,8 @@ Status Run::prepare_source() {
     if (!resolved.ok()) {
         return resolved.status();
     }
-    tables = std::move(resolved).value();
+    catalog = std::move(resolved).value();
+    tables = catalog;
     auto system_id = source.identity();
     if (!system_id.ok()) {
         return system_id.status();
@@ -160,7 +162,7 @@ Status Run::copy_pending_tables() {
         return progress.status();
     }
     std::vector<const TableSchema*> pending;
-    for (const auto& t : tables.tables) {
+    for (const auto& t : catalog.tables) {
         const auto it = progress.value().find(t.id);
         if (it == progress.value().end() || it->second.state != offsets::TableState::Done) {
             pending.push_back(&t);
@@ -169,11 +171,13 @@ Status Run::copy_pending_tables() {
     if (pending.empty()) {
         return {};
     }
-    auto snapshots = source.snapshot_more(tables);
+    // A copy reads the table as it is now; the stream from the stored position reads the binlog with
+    // the shapes it had (the history), and skips or converges what the copy holds.
+    auto snapshots = source.snapshot_more(catalog);
     if (!snapshots.ok()) {
         return snapshots.status();
     }
-    if (Status st = target.prepare(tables, config.snapshot != SnapshotMode::Never); !st.ok()) {
+    if (Status st = target.prepare(catalog, config.snapshot != SnapshotMode::Never); !st.ok()) {
         return st;
     }
     if (config.snapshot == SnapshotMode::Never) {
@@ -197,15 +201,22 @@ Status Run::stream() {
     if (!at_target.ok()) {
         return at_target.status();
     }
-    SourcePosition durable = *stored.value();
-    if (at_target.value() && position_before(durable, *at_target.value())) {
+    SourcePosition read_from = *stored.value();
+    SourcePosition applied = read_from;
+    if (at_target.value() && position_before(read_from, *at_target.value())) {
         // The target committed a batch whose offset write did not happen (crash in between).
-        durable = *at_target.value();
-        if (Status st = store.commit_position(durable); !st.ok()) {
-            return st;
+        applied = *at_target.value();
+        if (std::holds_alternative<PgLsn>(applied)) {
+            read_from = applied;
+            if (Status st = store.commit_position(applied); !st.ok()) {
+                return st;
+            }
         }
+        // A binlog is read again from the stored position, whose schemas the state holds: the
+        // transactions up to the target's position are skipped, but their DDL keeps the schema
+        // history in step.
     }
-    if (Status st = source.check_position(durable); !st.ok()) {
+    if (Status st = source.check_position(read_from); !st.ok()) {
         return st;
     }
     auto progress = store.table_progress();
@@ -213,12 +224,12 @@ Status Run::stream() {
         return progress.status();
     }
     StreamSettings settings;
-    settings.applied = durable;
+    settings.applied = applied;
     settings.batch_transactions = config.batch_transactions;
     for (const auto& [id, p] : progress.value()) {
         settings.snapshot_positions.emplace(id, CopiedAt{p.converge_from, p.snapshot_position});
     }
-    auto changes = source.open_changes(durable, tables);
+    auto changes = source.open_changes(read_from, tables);
     if (!changes.ok()) {
         return changes.status();
     }
@@ -284,7 +295,7 @@ Status run_pipeline(const Config& config, std::stop_token stop) {
     log->info("pipeline {}: {} -> {}, state in {}", config.name, source->describe(), target->describe(), config.state_dir);
     Backoff backoff(1s, 30s);
     for (;;) {
-        Run run{config, store, stop, *source, *target, make_logger("pipeline"), {}};
+        Run run{config, store, stop, *source, *target, make_logger("pipeline"), {}, {}};
         const auto started = std::chrono::steady_clock::now();
         Status st = run.run();
         if (st.ok() || st.code() == Errc::Cancelled || stop.stop_requested()) {

@@ -163,7 +163,10 @@ Status Applier::handle(Event& ev) {
         // Recorded even for a transaction the target already has: the stored schemas must describe
         // the source at the stored position, which moves past this statement only with it.
         changed_schemas_[change->after->id] = *change->after;
-        return skipping_ ? Status() : sink_.change_schema(*change);
+        // A table copied after this statement already has its shape at the target.
+        const auto copy = settings_.snapshot_positions.find(change->after->id);
+        const bool in_copy = copy != settings_.snapshot_positions.end() && before(current_commit_, copy->second.converge_from);
+        return skipping_ || in_copy ? Status() : sink_.change_schema(*change);
     }
     if (auto* c = std::get_if<TxnCommit>(&ev)) {
         in_transaction_ = false;

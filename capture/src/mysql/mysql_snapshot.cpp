@@ -101,6 +101,13 @@ private:
                                    std::vector<std::string>* last_key, const ChunkConsumer& consume) {
         const std::string what = "reading " + display_name(table.id);
         if (mysql_real_query(conn_.get(), sql.data(), sql.size()) != 0) {
+            constexpr unsigned kBadField = 1054;        // ER_BAD_FIELD_ERROR
+            constexpr unsigned kTableDefChanged = 1412;  // ER_TABLE_DEF_CHANGED
+            const unsigned err = mysql_errno(conn_.get());
+            if (err == kBadField || err == kTableDefChanged) {
+                return Status::error(Errc::Transient, what + ": the table changed (DDL) since its columns were read; "
+                                                             "reading them and copying it again");
+            }
             return conn_.last_error(what);
         }
         // Streamed row by row (bounded memory whatever the table's size).

@@ -4,6 +4,11 @@
 // binlog_row_metadata=MINIMAL, where only Ferry's schema history names the binlog's columns.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <random>
+#include <thread>
+
 #include "mysql_harness.hpp"
 
 namespace ferry::test {
@@ -126,6 +131,98 @@ TEST(FollowedDdl, WithMinimalRowMetadataTheHistoryNamesTheColumns) {
     MysqlDb source(name, server.url());
     TestDb target(env("FERRY_TEST_PG_TARGET"), name);
     follows_ddl(source, name, postgres_target(target, name));
+}
+
+// Adds, fills and drops columns and renames one back and forth, each statement its own transaction,
+// until stopped.
+class DdlWriter {
+public:
+    explicit DdlWriter(std::string db) : db_(std::move(db)), thread_([this] { run(); }) {}
+    ~DdlWriter() { stop(); }
+    DdlWriter(const DdlWriter&) = delete;
+    DdlWriter& operator=(const DdlWriter&) = delete;
+    void stop() {
+        stop_ = true;
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+    int statements() const { return statements_.load(); }
+
+private:
+    void run() {
+        auto conn = my::Connection::connect(my::parse_url(env("FERRY_TEST_MYSQL_SOURCE")).value(), "ddl writer");
+        const std::string t = my::quote_ident(db_) + ".t";
+        for (int i = 1; !stop_ && conn.ok(); ++i) {
+            const std::string col = "c" + std::to_string(i);
+            std::vector<std::string> sql{
+                "ALTER TABLE " + t + " ADD COLUMN " + col + " int" + (i % 3 == 0 ? " FIRST" : ""),
+                "INSERT INTO " + t + " (id, v, " + col + ") VALUES (" + std::to_string(1000 + i) + ", 'row', " + std::to_string(i) + ")",
+                "UPDATE " + t + " SET " + col + " = id WHERE id % 7 = " + std::to_string(i % 7),
+                "ALTER TABLE " + t + " CHANGE v w varchar(30)", "UPDATE " + t + " SET w = 'renamed' WHERE id = 1",
+                "ALTER TABLE " + t + " RENAME COLUMN w TO v"};
+            if (i > 2) {
+                sql.push_back("ALTER TABLE " + t + " DROP COLUMN c" + std::to_string(i - 2));
+            }
+            for (const auto& s : sql) {
+                if (conn.value().run(s, "ddl writer").ok()) {
+                    ++statements_;
+                }
+            }
+        }
+    }
+
+    std::string db_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> statements_{0};
+    std::thread thread_;
+};
+
+// kill -9 at random moments while columns come and go: the schema history and the target's
+// columns stay in step with the position, and the target ends equal to the source.
+TEST(FollowedDdl, KillNineWhileColumnsComeAndGo) {
+    const std::string name = "ddl_crash";
+    MysqlDb source(name);
+    MysqlDb target(name, env("FERRY_TEST_MYSQL_TARGET"));
+    ScratchDir dir;
+    source.run("CREATE TABLE " + name + ".t (id int PRIMARY KEY, v varchar(30))");
+    source.run("INSERT INTO " + name + ".t SELECT seq, 'seed' FROM " + name + ".seq_1_to_200");
+    const std::string cfg = config(dir, name, source.url(), env("FERRY_TEST_MYSQL_TARGET"), name + ".t", "info");
+    {  // the copy first: DDL while a table is being copied is not what this test is about
+        FerryProcess ferry({"run", "-c", cfg}, dir.path("copy.log"));
+        ASSERT_TRUE(eventually([&] { return ferry.log().find("reading the binlog") != std::string::npos; }, 60s))
+            << ferry.log();
+        ferry.kill_hard();
+        ferry.wait(10s);
+    }
+    DdlWriter writer(name);
+    std::mt19937 rng(std::random_device{}());
+    for (int round = 0; round < 4; ++round) {
+        FerryProcess ferry({"run", "-c", cfg}, dir.path("run" + std::to_string(round) + ".log"));
+        ASSERT_TRUE(eventually([&] { return ferry.log().find("reading the binlog") != std::string::npos; }, 60s))
+            << ferry.log();
+        eventually([&] { return !ferry.running(); }, std::chrono::milliseconds(200 + rng() % 1500));
+        ASSERT_TRUE(ferry.running()) << ferry.log();
+        ferry.kill_hard();
+        ferry.wait(10s);
+    }
+    ASSERT_TRUE(eventually([&] { return writer.statements() > 60; }, 60s));
+    writer.stop();
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("final.log"));
+    const auto columns = source_columns(source, name);
+    const auto want = mysql_dump(source.connection(), columns, name);
+    ASSERT_TRUE(eventually([&] { return mysql_dump(target.connection(), columns, name) == want; }, 120s)) << ferry.log();
+    std::vector<std::string> target_columns;
+    for (const auto& r : my_rows(target.connection(), "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
+                                                      "TABLE_SCHEMA = '" + name + "' AND TABLE_NAME = 't' ORDER BY "
+                                                      "COLUMN_NAME")) {
+        target_columns.push_back(my::field(r, 0));
+    }
+    auto sorted = columns;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(target_columns, sorted);
+    ferry.terminate();
+    EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
 }
 
 }  // namespace
