@@ -5,10 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <functional>
 #include <random>
-#include <thread>
 
 #include "mysql_harness.hpp"
 
@@ -29,52 +26,39 @@ inline constexpr char kEveryTypeValues[] = R"((1, 1, -128, 255, -32768, 65535, -
   '-12:34:56.5', '2024-02-29 23:59:59.999', '2038-01-19 03:14:07.999999', 2024, 'blue', 'a,c',
   b'1000000001', '{"k": [1, 2.5, "x"]}', 'café'))";
 
+// Transactions that move balance between accounts, add a row and sometimes delete one, with a
+// binlog rotation now and then.
 class BankWriter {
 public:
-    explicit BankWriter(std::string db) : db_(std::move(db)), thread_([this] { run(); }) {}
-    ~BankWriter() { stop(); }
-    BankWriter(const BankWriter&) = delete;
-    BankWriter& operator=(const BankWriter&) = delete;
-    void stop() {
-        stop_ = true;
-        if (thread_.joinable()) {
-            thread_.join();
-        }
-    }
-    int transactions() const { return transactions_.load(); }
+    explicit BankWriter(std::string db) : db_(std::move(db)), loop_([this](my::Connection& c, int) { return round(c); }) {}
+    void stop() { loop_.stop(); }
+    int transactions() const { return loop_.rounds(); }
     int rotations() const { return rotations_.load(); }
 
 private:
-    void run() {
-        auto url = my::parse_url(env("FERRY_TEST_MYSQL_SOURCE"));
-        auto conn = my::Connection::connect(url.value(), "writer", {0, true});
-        std::mt19937 rng(7);
-        int next_id = 1000000;
+    bool round(my::Connection& conn) {
+        const auto a = std::to_string(rng_() % 2000);
+        const auto b = std::to_string(rng_() % 2000);
         const std::string t = my::quote_ident(db_) + ".accounts";
-        while (!stop_ && conn.ok()) {
-            const auto a = std::to_string(rng() % 2000);
-            const auto b = std::to_string(rng() % 2000);
-            std::string txn = "START TRANSACTION; UPDATE " + t + " SET balance = balance - 5 WHERE id = " + a
-                              + "; UPDATE " + t + " SET balance = balance + 5, note = 'moved' WHERE id = " + b
-                              + "; INSERT INTO " + t + " VALUES (" + std::to_string(next_id++) + ", 0, 'new');";
-            if (rng() % 10 == 0) {
-                txn += " DELETE FROM " + t + " WHERE id = " + std::to_string(next_id - 5) + ";";
-            }
-            txn += " COMMIT;";
-            if (conn.value().run(txn, "writer").ok()) {
-                ++transactions_;
-            }
-            if (rng() % 200 == 0 && conn.value().run("FLUSH BINARY LOGS", "rotate").ok()) {
-                ++rotations_;
-            }
+        std::string txn = "START TRANSACTION; UPDATE " + t + " SET balance = balance - 5 WHERE id = " + a + "; UPDATE " + t
+                          + " SET balance = balance + 5, note = 'moved' WHERE id = " + b + "; INSERT INTO " + t
+                          + " VALUES (" + std::to_string(next_id_++) + ", 0, 'new');";
+        if (rng_() % 10 == 0) {
+            txn += " DELETE FROM " + t + " WHERE id = " + std::to_string(next_id_ - 5) + ";";
         }
+        txn += " COMMIT;";
+        const bool ok = conn.run(txn, "writer").ok();
+        if (rng_() % 200 == 0 && conn.run("FLUSH BINARY LOGS", "rotate").ok()) {
+            ++rotations_;
+        }
+        return ok;
     }
 
     std::string db_;
-    std::atomic<bool> stop_{false};
-    std::atomic<int> transactions_{0};
+    std::mt19937 rng_{7};
+    int next_id_ = 1000000;
     std::atomic<int> rotations_{0};
-    std::thread thread_;
+    SourceLoop loop_;  // declared last: runs on the members above
 };
 
 // Creates `db`.accounts with `accounts` rows of balance 1000.

@@ -5,9 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <random>
-#include <thread>
 
 #include "mysql_harness.hpp"
 
@@ -133,50 +131,25 @@ TEST(FollowedDdl, WithMinimalRowMetadataTheHistoryNamesTheColumns) {
     follows_ddl(source, name, postgres_target(target, name));
 }
 
-// Adds, fills and drops columns and renames one back and forth, each statement its own transaction,
-// until stopped.
-class DdlWriter {
-public:
-    explicit DdlWriter(std::string db) : db_(std::move(db)), thread_([this] { run(); }) {}
-    ~DdlWriter() { stop(); }
-    DdlWriter(const DdlWriter&) = delete;
-    DdlWriter& operator=(const DdlWriter&) = delete;
-    void stop() {
-        stop_ = true;
-        if (thread_.joinable()) {
-            thread_.join();
-        }
+// Adds, fills and drops columns and renames one back and forth, each statement its own transaction.
+bool ddl_round(my::Connection& conn, const std::string& db, int i) {
+    const std::string t = my::quote_ident(db) + ".t";
+    const std::string col = "c" + std::to_string(i);
+    std::vector<std::string> sql{
+        "ALTER TABLE " + t + " ADD COLUMN " + col + " int" + (i % 3 == 0 ? " FIRST" : ""),
+        "INSERT INTO " + t + " (id, v, " + col + ") VALUES (" + std::to_string(1000 + i) + ", 'row', " + std::to_string(i) + ")",
+        "UPDATE " + t + " SET " + col + " = id WHERE id % 7 = " + std::to_string(i % 7),
+        "ALTER TABLE " + t + " CHANGE v w varchar(30)", "UPDATE " + t + " SET w = 'renamed' WHERE id = 1",
+        "ALTER TABLE " + t + " RENAME COLUMN w TO v"};
+    if (i > 2) {
+        sql.push_back("ALTER TABLE " + t + " DROP COLUMN c" + std::to_string(i - 2));
     }
-    int statements() const { return statements_.load(); }
-
-private:
-    void run() {
-        auto conn = my::Connection::connect(my::parse_url(env("FERRY_TEST_MYSQL_SOURCE")).value(), "ddl writer");
-        const std::string t = my::quote_ident(db_) + ".t";
-        for (int i = 1; !stop_ && conn.ok(); ++i) {
-            const std::string col = "c" + std::to_string(i);
-            std::vector<std::string> sql{
-                "ALTER TABLE " + t + " ADD COLUMN " + col + " int" + (i % 3 == 0 ? " FIRST" : ""),
-                "INSERT INTO " + t + " (id, v, " + col + ") VALUES (" + std::to_string(1000 + i) + ", 'row', " + std::to_string(i) + ")",
-                "UPDATE " + t + " SET " + col + " = id WHERE id % 7 = " + std::to_string(i % 7),
-                "ALTER TABLE " + t + " CHANGE v w varchar(30)", "UPDATE " + t + " SET w = 'renamed' WHERE id = 1",
-                "ALTER TABLE " + t + " RENAME COLUMN w TO v"};
-            if (i > 2) {
-                sql.push_back("ALTER TABLE " + t + " DROP COLUMN c" + std::to_string(i - 2));
-            }
-            for (const auto& s : sql) {
-                if (conn.value().run(s, "ddl writer").ok()) {
-                    ++statements_;
-                }
-            }
-        }
+    bool ok = true;
+    for (const auto& s : sql) {
+        ok = conn.run(s, "ddl writer").ok() && ok;
     }
-
-    std::string db_;
-    std::atomic<bool> stop_{false};
-    std::atomic<int> statements_{0};
-    std::thread thread_;
-};
+    return ok;
+}
 
 // kill -9 at random moments while columns come and go: the schema history and the target's
 // columns stay in step with the position, and the target ends equal to the source.
@@ -195,7 +168,7 @@ TEST(FollowedDdl, KillNineWhileColumnsComeAndGo) {
         ferry.kill_hard();
         ferry.wait(10s);
     }
-    DdlWriter writer(name);
+    SourceLoop writer([&name](my::Connection& conn, int i) { return ddl_round(conn, name, i); });
     std::mt19937 rng(std::random_device{}());
     for (int round = 0; round < 4; ++round) {
         FerryProcess ferry({"run", "-c", cfg}, dir.path("run" + std::to_string(round) + ".log"));
@@ -206,7 +179,7 @@ TEST(FollowedDdl, KillNineWhileColumnsComeAndGo) {
         ferry.kill_hard();
         ferry.wait(10s);
     }
-    ASSERT_TRUE(eventually([&] { return writer.statements() > 60; }, 60s));
+    ASSERT_TRUE(eventually([&] { return writer.rounds() > 8; }, 60s));
     writer.stop();
     FerryProcess ferry({"run", "-c", cfg}, dir.path("final.log"));
     const auto columns = source_columns(source, name);

@@ -2,7 +2,10 @@
 // tests/support/servers.sh starts, and the pipeline config.
 #pragma once
 
+#include <atomic>
 #include <cstdio>
+#include <functional>
+#include <thread>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -112,6 +115,39 @@ public:
 private:
     std::string dir_;
     std::string url_;
+};
+
+// Runs `round(connection, i)` for i = 1, 2, ... on a thread and a MariaDB source connection of its
+// own until stopped, counting the rounds that succeed: the concurrent writers of the tests.
+class SourceLoop {
+public:
+    using Round = std::function<bool(my::Connection&, int)>;
+    explicit SourceLoop(Round round) : round_(std::move(round)), thread_([this] { run(); }) {}
+    ~SourceLoop() { stop(); }
+    SourceLoop(const SourceLoop&) = delete;
+    SourceLoop& operator=(const SourceLoop&) = delete;
+    void stop() {
+        stop_ = true;
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+    int rounds() const { return rounds_.load(); }
+
+private:
+    void run() {
+        auto conn = my::Connection::connect(my::parse_url(env("FERRY_TEST_MYSQL_SOURCE")).value(), "test writer", {0, true});
+        for (int i = 1; !stop_ && conn.ok(); ++i) {
+            if (round_(conn.value(), i)) {
+                ++rounds_;
+            }
+        }
+    }
+
+    Round round_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> rounds_{0};
+    std::thread thread_;  // declared last: starts after the members it uses
 };
 
 // The first field of the first row, or "" when there is none.

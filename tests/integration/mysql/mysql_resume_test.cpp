@@ -18,50 +18,25 @@ using namespace std::chrono_literals;
 constexpr int kAccounts = 400000;  // 8 key ranges of 50k rows
 
 // Moves random seeded rows to ids past the end of the table and moved rows back into the middle,
-// one transaction each, until stopped.
-class KeyMover {
-public:
-    explicit KeyMover(std::string db) : db_(std::move(db)), thread_([this] { run(); }) {}
-    ~KeyMover() { stop(); }
-    KeyMover(const KeyMover&) = delete;
-    KeyMover& operator=(const KeyMover&) = delete;
-    void stop() {
-        stop_ = true;
-        if (thread_.joinable()) {
-            thread_.join();
+// one transaction each.
+SourceLoop::Round key_mover(const std::string& db) {
+    auto moved = std::make_shared<std::vector<int>>();
+    auto rng = std::make_shared<std::mt19937>(11);
+    return [db, moved, rng](my::Connection& conn, int) {
+        const std::string t = my::quote_ident(db) + ".accounts";
+        if (!moved->empty() && (*rng)() % 2 == 0) {
+            const int id = moved->back();
+            moved->pop_back();
+            return conn.run("UPDATE " + t + " SET id = " + std::to_string(id) + ", note = 'back' WHERE id = "
+                                + std::to_string(id + 5000000),
+                            "mover")
+                .ok();
         }
-    }
-    int moves() const { return moves_.load(); }
-
-private:
-    void run() {
-        auto conn = my::Connection::connect(my::parse_url(env("FERRY_TEST_MYSQL_SOURCE")).value(), "mover");
-        std::mt19937 rng(11);
-        const std::string t = my::quote_ident(db_) + ".accounts";
-        std::vector<int> moved;
-        while (!stop_ && conn.ok()) {
-            std::string sql;
-            if (!moved.empty() && rng() % 2 == 0) {
-                const int id = moved.back();
-                moved.pop_back();
-                sql = "UPDATE " + t + " SET id = " + std::to_string(id) + ", note = 'back' WHERE id = "
-                      + std::to_string(id + 5000000);
-            } else {
-                const int id = static_cast<int>(rng() % kAccounts);
-                moved.push_back(id);
-                sql = "UPDATE " + t + " SET id = id + 5000000 WHERE id = " + std::to_string(id);
-            }
-            if (conn.value().run(sql, "mover").ok()) {
-                ++moves_;
-            }
-        }
-    }
-
-    std::string db_;
-    std::atomic<bool> stop_{false};
-    std::atomic<int> moves_{0};
-    std::thread thread_;
-};
+        const int id = static_cast<int>((*rng)() % kAccounts);
+        moved->push_back(id);
+        return conn.run("UPDATE " + t + " SET id = id + 5000000 WHERE id = " + std::to_string(id), "mover").ok();
+    };
+}
 
 struct ResumeTarget {
     std::string url;
@@ -87,7 +62,7 @@ void resume_test(MysqlDb& source, const std::string& db, const ResumeTarget& tar
     const std::string cfg = config(dir, db, source.url(), target.url, db + ".accounts", "info",
                                    "snapshot_jobs: 1\nsnapshot_checkpoint_seconds: 0\n");
     BankWriter writes(db);
-    KeyMover moves(db);
+    SourceLoop moves(key_mover(db));
     std::uint64_t checkpoint = 0;
     for (int round = 0; round < 3; ++round) {
         FerryProcess ferry({"run", "-c", cfg}, dir.path("run" + std::to_string(round) + ".log"));
@@ -98,7 +73,7 @@ void resume_test(MysqlDb& source, const std::string& db, const ResumeTarget& tar
         if (round == 2) {
             ASSERT_TRUE(eventually([&] { return ferry.log().find("snapshot done") != std::string::npos; }, 120s))
                 << ferry.log();
-            ASSERT_TRUE(eventually([&] { return moves.moves() > 100 && writes.transactions() > 100; }, 60s));
+            ASSERT_TRUE(eventually([&] { return moves.rounds() > 100 && writes.transactions() > 100; }, 60s));
             writes.stop();
             moves.stop();
             const auto want = dump_accounts(source.connection(), db);
