@@ -2,7 +2,9 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
 
+#include "ferry/capture/mysql_capture.hpp"
 #include "ferry/capture/pg_capture.hpp"
 #include "ferry/offsets/offset_store.hpp"
 #include "clock.hpp"
@@ -27,13 +29,27 @@ struct SourceView {
     std::string error;
     PgLsn current;
     capture::SlotInfo slot;
+    std::optional<capture::BinlogFiles> binlog;  // MySQL/MariaDB sources
 };
+
+SourceView read_mysql_source(const Config& config) {
+    SourceView view;
+    capture::MysqlSourceConfig source{config.source.url, config.mysql_server_id(), {}};
+    auto catalog = capture::MysqlCatalog::connect(source, make_logger("status"));
+    auto files = catalog.ok() ? catalog.value()->binlog_files() : Result<capture::BinlogFiles>(catalog.status());
+    if (!files.ok()) {
+        view.error = files.status().message();
+        return view;
+    }
+    view.reachable = true;
+    view.binlog = files.value();
+    return view;
+}
 
 SourceView read_source(const Config& config) {
     SourceView view;
-    if (config.source.type != "postgres") {
-        view.error = "source details are shown for PostgreSQL sources only (so far)";
-        return view;
+    if (config.source.type == "mysql") {
+        return read_mysql_source(config);
     }
     capture::PgSourceConfig source{config.source.url, config.slot_name(), config.publication_name(), {}};
     auto catalog = capture::PgCatalog::connect(source, make_logger("status"));
@@ -100,6 +116,15 @@ Status print_status(const Config& config, bool as_json) {
             retained_bytes = source.current.value - std::min(source.current.value, source.slot.confirmed_flush.value);
         }
     }
+    std::optional<std::uint64_t> binlog_behind;  // MySQL/MariaDB: binlog bytes after the durable position
+    if (source.binlog && position.value() && std::holds_alternative<BinlogPosition>(*position.value())) {
+        binlog_behind = capture::binlog_bytes_after(*source.binlog, std::get<BinlogPosition>(*position.value()));
+        lag_bytes = binlog_behind.value_or(0);
+        const std::string commit_ms = get("applied_commit_time_ms");
+        if (get("caught_up") != "1" && !commit_ms.empty() && commit_ms != "0") {
+            lag_seconds = static_cast<double>(epoch_ms() - std::stoll(commit_ms)) / 1000.0;
+        }
+    }
     if (as_json) {
         std::string tables = "[";
         for (const auto& [id, p] : progress.value()) {
@@ -120,7 +145,14 @@ Status print_status(const Config& config, bool as_json) {
             out.add("durable_position", durable);
         }
         out.add("source_reachable", source.reachable);
-        if (source.reachable) {
+        if (source.binlog) {
+            out.add("source_position", format_binlog_position(source.binlog->end))
+                .add("lag_bytes", lag_bytes)
+                .add("lag_seconds", lag_seconds)
+                .add("binlog_files", static_cast<std::uint64_t>(source.binlog->files.size()))
+                .add("oldest_binlog", source.binlog->files.empty() ? std::string() : source.binlog->files.front().first)
+                .add("durable_binlog_present", binlog_behind.has_value() || !position.value());
+        } else if (source.reachable) {
             out.add("source_position", format_lsn(source.current))
                 .add("lag_bytes", lag_bytes)
                 .add("lag_seconds", lag_seconds)
@@ -138,7 +170,14 @@ Status print_status(const Config& config, bool as_json) {
     }
     std::printf("pipeline   %s\nphase      %s\n", config.name.c_str(), phase.c_str());
     std::printf("durable    %s\n", durable.empty() ? "(none yet)" : durable.c_str());
-    if (source.reachable) {
+    if (source.binlog) {
+        std::printf("source     %s\nlag        %llu binlog bytes, %.1f s\n", format_binlog_position(source.binlog->end).c_str(),
+                    static_cast<unsigned long long>(lag_bytes), lag_seconds);
+        const std::string oldest = source.binlog->files.empty() ? "(none)" : source.binlog->files.front().first;
+        std::printf("binlog     %zu files on the server, oldest %s%s\n", source.binlog->files.size(), oldest.c_str(),
+                    binlog_behind || !position.value() ? ""
+                                                       : "; THE DURABLE POSITION'S FILE IS PURGED: a new snapshot is needed");
+    } else if (source.reachable) {
         std::printf("source     %s\nlag        %llu bytes, %.1f s\nslot       %s, retains %llu bytes of WAL\n",
                     format_lsn(source.current).c_str(), static_cast<unsigned long long>(lag_bytes), lag_seconds,
                     source.slot.exists ? config.slot_name().c_str() : "(missing)",

@@ -115,6 +115,20 @@ public:
 
     Result<BinlogPosition> current_position() override { return mysql::master_status(conn_, is_mariadb()); }
 
+    Result<BinlogFiles> binlog_files() override {
+        auto logs = conn_.query("SHOW BINARY LOGS", "listing binary logs");
+        auto end = logs.ok() ? current_position() : Result<BinlogPosition>(logs.status());
+        if (!end.ok()) {
+            return end.status();
+        }
+        BinlogFiles out;
+        for (const auto& r : logs.value()) {
+            out.files.emplace_back(my::field(r, 0), std::stoull("0" + my::field(r, 1)));
+        }
+        out.end = end.value();
+        return out;
+    }
+
     Status check_position(const BinlogPosition& position) override {
         auto logs = conn_.query("SHOW BINARY LOGS", "listing binary logs");
         if (!logs.ok()) {
@@ -277,6 +291,18 @@ Result<std::unique_ptr<MysqlCatalog>> MysqlCatalog::connect(const MysqlSourceCon
     }
     return std::unique_ptr<MysqlCatalog>(
         std::make_unique<MysqlCatalogImpl>(config, std::move(conn).value(), std::move(log)));
+}
+
+std::optional<std::uint64_t> binlog_bytes_after(const BinlogFiles& files, const BinlogPosition& from) {
+    std::optional<std::uint64_t> bytes;
+    for (const auto& [name, size] : files.files) {
+        if (name == from.file) {
+            bytes = size > from.offset ? size - from.offset : 0;
+        } else if (bytes) {
+            *bytes += size;
+        }
+    }
+    return bytes;
 }
 
 }  // namespace ferry::capture

@@ -89,6 +89,12 @@ void follows_ddl(MysqlDb& source, const std::string& db, const DdlTarget& target
     FerryProcess ferry({"run", "-c", cfg}, dir.path("run2.log"));
     ASSERT_TRUE(eventually(equal, 60s)) << ferry.log();
     EXPECT_EQ(target.dump(source_columns(source, db)).size(), 5U);
+    // `ferry status` beside the running pipeline: the binlog's end, the lag, the durable file kept.
+    const auto [code, status] = run_ferry({"status", "-c", cfg, "--json"}, dir.path("status.log"), 30s);
+    EXPECT_EQ(code, 0) << status;
+    for (const char* field : {"\"source_position\":\"binlog.", "\"lag_bytes\":", "\"durable_binlog_present\":true"}) {
+        EXPECT_NE(status.find(field), std::string::npos) << status;
+    }
     ferry.terminate();
     EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
 }

@@ -2,6 +2,8 @@
 // encoding (it comes back from the target, so anything malformed must be refused, never run).
 #include "key_ranges.hpp"
 
+#include "ferry/capture/mysql_capture.hpp"
+
 #include <gtest/gtest.h>
 
 namespace ferry::capture::mysql {
@@ -70,6 +72,14 @@ TEST(KeyRanges, ResumeKeyRoundTripsAnyBytes) {
     for (const char* bad : {"6", "6g", "61,6", "zz", "61;DROP"}) {
         EXPECT_FALSE(decode_resume_key(bad, 1).ok()) << bad;
     }
+}
+
+TEST(BinlogFiles, BytesAfterAPositionAcrossFilesOrNoneWhenPurged) {
+    BinlogFiles files;
+    files.files = {{"binlog.000003", 1000}, {"binlog.000004", 500}, {"binlog.000005", 120}};
+    EXPECT_EQ(binlog_bytes_after(files, {"binlog.000004", 400, ""}), 100U + 120U);
+    EXPECT_EQ(binlog_bytes_after(files, {"binlog.000005", 120, ""}), 0U);
+    EXPECT_FALSE(binlog_bytes_after(files, {"binlog.000002", 4, ""}).has_value());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,15 @@ using LoggerPtr = std::shared_ptr<spdlog::logger>;
 std::string check_mysql_url(const std::string& url);
 // host:port/database, for logs (never the password).
 std::string describe_mysql_url(const std::string& url);
+
+// The binlog files the server keeps, oldest first, with their sizes, and where it ends now.
+struct BinlogFiles {
+    std::vector<std::pair<std::string, std::uint64_t>> files;
+    BinlogPosition end;
+};
+// Binlog bytes from `from` to the end of `files` (what a reader at `from` still has to read), or
+// nullopt when `from`'s file is no longer among them (purged). Pure.
+std::optional<std::uint64_t> binlog_bytes_after(const BinlogFiles& files, const BinlogPosition& from);
 
 struct MysqlSourceConfig {
     std::string url;
@@ -54,6 +64,7 @@ public:
     // the server's GTID state there differs from the recorded one (a different server or a reset).
     virtual Status check_position(const BinlogPosition& position) = 0;
     virtual Result<std::uint64_t> estimate_rows(const TableId& table) = 0;
+    virtual Result<BinlogFiles> binlog_files() = 0;
 };
 
 // A reader inside its own consistent snapshot; it sees every transaction before `position` and
