@@ -20,11 +20,13 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kMaxBatchDelay = 1s;               // a target commit at least this often under load
 constexpr auto kStatusInterval = 1s;              // status values for `ferry status`
 constexpr std::size_t kMaxBatchChanges = 200000;  // bounds a target transaction of many small ones
-// An empty queue flushes the batch only once its first transaction has waited this long: the
-// capture thread, reading a backlog, leaves the queue empty for moments between network reads,
-// and a target commit plus an fsync for every few transactions would cap the drain rate. At low
-// rates this is all the batching delay a transaction sees.
+// Reading a backlog, the capture thread leaves the queue empty for moments between network reads,
+// and a target commit plus an fsync for every few transactions would cap the drain rate: there, an
+// empty queue flushes the batch only once its first transaction has waited kIdleFlushDelay. A
+// backlog is when the last transaction committed at the source more than kBacklogAge ago; live
+// changes are flushed as soon as the queue is empty (latency first).
 constexpr auto kIdleFlushDelay = 1ms;
+constexpr auto kBacklogAge = 2s;
 
 bool before(const SourcePosition& a, const SourcePosition& b) { return position_before(a, b); }
 
@@ -99,17 +101,22 @@ public:
             return false;
         }
         const auto age = Clock::now() - batch_started_;
-        return (queue_empty && age >= kIdleFlushDelay) || sink_.pending_transactions() >= settings_.batch_transactions
-               || batch_changes_ >= kMaxBatchChanges || age >= kMaxBatchDelay;
+        return (queue_empty && (!in_backlog() || age >= kIdleFlushDelay))
+               || sink_.pending_transactions() >= settings_.batch_transactions || batch_changes_ >= kMaxBatchChanges
+               || age >= kMaxBatchDelay;
     }
     // How long the loop may wait for the next event before a pending batch is due (see kIdleFlushDelay).
     Clock::duration wait_limit(Clock::duration idle) const {
         if (in_transaction_ || sink_.pending_transactions() == 0) {
             return idle;
         }
+        if (!in_backlog()) {
+            return Clock::duration::zero();
+        }
         const auto due = batch_started_ + kIdleFlushDelay - Clock::now();
         return std::clamp<Clock::duration>(due, Clock::duration::zero(), idle);
     }
+    bool in_backlog() const { return std::chrono::system_clock::now() - pending_commit_time_ > kBacklogAge; }
     Status flush();
     Status finish(bool stopping);
     void write_status(bool force, bool caught_up = false);
