@@ -69,14 +69,17 @@ CONF
 start_mariadb() {  # name extra_options...
   local name=$1; shift
   local data="$dir/$name" port pid
-  mkdir -p "$data"
-  [ "$(id -u)" = 0 ] && chown mysql:mysql "$data"
-  mariadb-install-db --no-defaults --datadir="$data/db" --user=mysql --auth-root-authentication-method=normal \
+  # A tmpdir of its own: a MariaDB server deletes every #sql* file in its tmpdir when it starts, so
+  # a server started beside running ones must not share /tmp with them.
+  mkdir -p "$data/tmp"
+  [ "$(id -u)" = 0 ] && chown -R mysql:mysql "$data"
+  TMPDIR="$data/tmp" mariadb-install-db --no-defaults --datadir="$data/db" --user=mysql --auth-root-authentication-method=normal \
     --skip-test-db >"$dir/$name.install.log" 2>&1 || { cat "$dir/$name.install.log" >&2; return 1; }
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
     local run=(/usr/sbin/mariadbd --no-defaults --datadir="$data/db" --socket="$data/sock" --port="$port"
       --bind-address=127.0.0.1 --pid-file="$data/pid" --log-error="$data/error.log" --log-bin="$data/db/binlog"
+      --tmpdir="$data/tmp"
       --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL --server-id=1 --skip-name-resolve
       --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 --max-connections=300 "$@")
     if [ "$(id -u)" = 0 ]; then run=(runuser -u mysql -- "${run[@]}"); fi
