@@ -247,7 +247,12 @@ ColumnDefinition Parser::column_definition(std::string column) {
             word("key");
         } else if (word("unique")) {
             word("key");
-        } else if (word("default") || word("comment")) {
+        } else if (is_word(peek(), "default") || is_word(peek(), "comment")) {
+            const bool is_default = word("default");
+            if (!is_default) {
+                word("comment");
+            }
+            def.self_filled = def.self_filled || (is_default && !is_word(peek(), "null"));
             if (is_punct(peek(), '(')) {
                 group();
             } else if (!at_clause_end()) {
@@ -257,6 +262,8 @@ ColumnDefinition Parser::column_definition(std::string column) {
                     group();  // DEFAULT CURRENT_TIMESTAMP(6)
                 }
             }
+        } else if (word("auto_increment") || word("as") || word("generated")) {
+            def.self_filled = true;
         } else {
             ++i_;
         }

@@ -18,6 +18,9 @@ struct ColumnDefinition {
     std::string type_name;  // COLUMN_TYPE spelling: "int(11) unsigned", "enum('a','b')", "decimal(10,0)"
     bool nullable = true;
     bool primary_key = false;  // PRIMARY KEY written on the column
+    // The column gets values by itself: a DEFAULT other than NULL, AUTO_INCREMENT, or generated (AS).
+    // Added to a table, it fills the existing rows without any row event.
+    bool self_filled = false;
 };
 
 struct AlterOp {
