@@ -100,20 +100,17 @@ my -e "CREATE TABLE bench.events (id bigint PRIMARY KEY, kind varchar(20), paylo
 start_gtid=$(my -e "SELECT @@gtid_binlog_pos")
 start_pos="$(my -e "SHOW MASTER STATUS" | awk '{print $1 ":" $2}') gtid $start_gtid"
 q "$FERRY_TEST_PG_TARGET" -c "CREATE DATABASE drain_t"
-cat >"$work/drain.yaml" <<YAML
-name: bench_drain
+drain_config() {  # name target_type target_url: a pipeline streaming bench.events into that target
+  cat >"$work/$1.yaml" <<YAML
+name: bench_$1
 source: {type: mysql, url: '${MY_URL}bench', tables: [bench.events]}
-target: {type: postgres, url: '$PG_T/drain_t'}
-state_dir: $work/state-drain
+target: {type: $2, url: '$3'}
+state_dir: $work/state-$1
 log_level: warn
 YAML
-cat >"$work/m2m.yaml" <<YAML
-name: bench_m2m
-source: {type: mysql, url: '${MY_URL}bench', tables: [bench.events]}
-target: {type: mysql, url: '$MY_T_URL'}
-state_dir: $work/state-m2m
-log_level: warn
-YAML
+}
+drain_config drain postgres "$PG_T/drain_t"
+drain_config m2m mysql "$MY_T_URL"
 # Each pipeline copies the (empty) table and reaches the stream, then stops.
 for cfg in drain m2m; do
   "$FERRY" run -c "$work/$cfg.yaml" >"$work/${cfg}0.log" 2>&1 &

@@ -269,18 +269,9 @@ Result<MysqlTranslation> translate_table(const TableSchema& source, const std::v
 }
 
 Result<std::string> unhex(std::string_view text) {
-    if (!text.starts_with("\\x") || text.size() % 2 != 0) {
-        return Status::error(Errc::Corruption, "a binary value is not in \\x hex form");
-    }
     std::string out;
-    out.reserve(text.size() / 2 - 1);
-    for (std::size_t i = 2; i < text.size(); i += 2) {
-        const int hi = hex_digit(text[i]);
-        const int lo = hex_digit(text[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return Status::error(Errc::Corruption, "a binary value is not in \\x hex form");
-        }
-        out.push_back(static_cast<char>((hi << 4) | lo));
+    if (!text.starts_with("\\x") || !append_unhex(out, text.substr(2))) {
+        return Status::error(Errc::Corruption, "a binary value is not in \\x hex form");
     }
     return out;
 }

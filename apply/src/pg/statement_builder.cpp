@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "ferry/core/copy_text.hpp"
+#include "ferry/core/hex.hpp"
 #include "ferry/core/names.hpp"
 
 namespace ferry::apply::pg {
@@ -101,13 +102,8 @@ Result<std::optional<std::string>> value_text(const Value& value) {
         }
         Result<std::optional<std::string>> operator()(const std::string& s) const { return std::optional<std::string>{s}; }
         Result<std::optional<std::string>> operator()(const Bytes& bytes) const {
-            static constexpr char kHex[] = "0123456789abcdef";
             std::string out = "\\x";
-            for (auto b : bytes) {
-                const auto u = static_cast<unsigned>(b);
-                out.push_back(kHex[u >> 4U]);
-                out.push_back(kHex[u & 0xFU]);
-            }
+            append_hex(out, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
             return std::optional<std::string>{std::move(out)};
         }
     };

@@ -29,29 +29,6 @@ void skip_if_exists(const std::vector<Token>& t, std::size_t& i, bool not_too) {
     }
 }
 
-// Every top-level clause of an ALTER TABLE starts with ADD (or is ALGORITHM=/LOCK=).
-bool only_adds(const std::vector<Token>& t, std::size_t i) {
-    int depth = 0;
-    bool clause_start = true;
-    for (; i < t.size(); ++i) {
-        const auto& tok = t[i];
-        if (is_punct(tok, '(')) {
-            ++depth;
-        } else if (is_punct(tok, ')')) {
-            --depth;
-        } else if (depth == 0 && is_punct(tok, ',')) {
-            clause_start = true;
-            continue;
-        } else if (clause_start) {
-            if (!is_word(tok, "add") && !is_word(tok, "algorithm") && !is_word(tok, "lock")) {
-                return false;
-            }
-        }
-        clause_start = false;
-    }
-    return true;
-}
-
 }  // namespace
 
 DdlStatement classify_statement(std::string_view statement, std::string_view default_schema) {
@@ -83,7 +60,6 @@ DdlStatement classify_statement(std::string_view statement, std::string_view def
         out.kind = DdlStatement::Kind::AlterTable;
         if (read_name(t, i, default_schema, name)) {
             out.tables.push_back(name);
-            out.only_adds = only_adds(t, i);
         }
     } else if (is_word(t[0], "rename")) {
         out.kind = DdlStatement::Kind::RenameTable;

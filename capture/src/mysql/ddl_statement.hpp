@@ -1,5 +1,5 @@
-// Just enough of MySQL's DDL to know which tables a statement in the binlog touches and whether it
-// only adds (columns, indexes): pure text analysis, no server.
+// Just enough of MySQL's DDL to know which tables a statement in the binlog touches (what an ALTER
+// TABLE does to them is alter_table.hpp's): pure text analysis, no server.
 #pragma once
 
 #include <string>
@@ -14,7 +14,6 @@ struct DdlStatement {
     enum class Kind { NotDdl, Truncate, AlterTable, RenameTable, DropTable, CreateTable, OtherDdl };
     Kind kind = Kind::NotDdl;
     std::vector<TableId> tables;  // tables named (RENAME: old and new names)
-    bool only_adds = false;       // ALTER TABLE whose every clause is ADD ... (or ALGORITHM=/LOCK=)
 };
 
 // `default_schema` is the query event's current database, for unqualified names.

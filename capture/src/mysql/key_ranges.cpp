@@ -30,14 +30,8 @@ std::optional<Literal> literal_for(const MysqlType& type) {
 }
 
 std::string to_hex(std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(bytes.size() * 2);
-    for (const char c : bytes) {
-        const auto u = static_cast<unsigned char>(c);
-        out.push_back(kHex[u >> 4U]);
-        out.push_back(kHex[u & 0xFU]);
-    }
+    append_hex(out, bytes);
     return out;
 }
 
@@ -138,19 +132,17 @@ std::string encode_resume_key(const std::vector<std::string>& key) {
 }
 
 Result<std::vector<std::string>> decode_resume_key(std::string_view encoded, std::size_t columns) {
-    std::vector<std::string> key(1);
-    for (std::size_t i = 0; i < encoded.size(); ++i) {
-        if (encoded[i] == ',') {
-            key.emplace_back();
-            continue;
-        }
-        const int hi = hex_digit(encoded[i]);
-        const int lo = i + 1 < encoded.size() ? hex_digit(encoded[i + 1]) : -1;
-        if (hi < 0 || lo < 0) {
+    std::vector<std::string> key;
+    for (std::size_t start = 0;;) {
+        const auto comma = encoded.find(',', start);
+        key.emplace_back();
+        if (!append_unhex(key.back(), encoded.substr(start, comma == std::string_view::npos ? comma : comma - start))) {
             return Status::error(Errc::Corruption, "unreadable resume key in the target's snapshot checkpoint");
         }
-        key.back().push_back(static_cast<char>(hi * 16 + lo));
-        ++i;
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        start = comma + 1;
     }
     if (key.size() != columns) {
         return Status::error(Errc::Corruption, "the target's snapshot checkpoint has a key of "

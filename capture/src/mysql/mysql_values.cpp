@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ferry/core/hex.hpp"
 #include "le_reader.hpp"
 
 namespace ferry::capture::mysql {
@@ -223,15 +224,8 @@ std::string format_bits(std::string_view bytes, unsigned bits) {
 }
 
 std::string hex_bytes(std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 + bytes.size() * 2);
-    out += "\\x";
-    for (const char c : bytes) {
-        const auto b = static_cast<std::uint8_t>(c);
-        out.push_back(kHex[b >> 4U]);
-        out.push_back(kHex[b & 0xFU]);
-    }
+    std::string out = "\\x";
+    append_hex(out, bytes);
     return out;
 }
 

@@ -129,9 +129,7 @@ TEST(DdlStatement, Classifies) {
     ASSERT_EQ(d.tables.size(), 1U);
     EXPECT_EQ(d.tables[0].schema, "shop");
     EXPECT_EQ(d.tables[0].name, "o`rders");
-    EXPECT_TRUE(d.only_adds);
     d = classify_statement("alter table t drop column x", "db");
-    EXPECT_FALSE(d.only_adds);
     EXPECT_EQ(d.tables[0].schema, "db");
     d = classify_statement("/* c */ TRUNCATE TABLE t", "db");
     EXPECT_EQ(d.kind, DdlStatement::Kind::Truncate);
