@@ -16,9 +16,11 @@ struct ColumnStep {
     std::string name;              // the column (Rename: its old name)
     std::string new_name;          // Rename
     const Column* column = nullptr;  // Add, Retype: the column as the target should have it
+    const Value* fill = nullptr;     // Add: what the rows already there get (ColumnChange::fill)
 };
 
 // `table`: the changed table with the target's types; `present`: the target table's columns now.
+// The steps point into `change` and `table`.
 inline std::vector<ColumnStep> column_steps(const SchemaChange& change, const TableSchema& table,
                                             std::set<std::string> present) {
     std::vector<ColumnStep> steps;
@@ -54,7 +56,7 @@ inline std::vector<ColumnStep> column_steps(const SchemaChange& change, const Ta
                 }
                 break;
         }
-        steps.push_back({c.kind, c.name, c.new_name, column});
+        steps.push_back({c.kind, c.name, c.new_name, column, &c.fill});
     }
     return steps;
 }

@@ -17,6 +17,7 @@
 #include "../applied_position.hpp"
 #include "../column_steps.hpp"
 #include "ferry/apply/mysql_apply.hpp"
+#include "ferry/core/hex.hpp"
 #include "ferry/my/bulk_statement.hpp"
 #include "mysql_target_schema.hpp"
 #include "sql_builder.hpp"
@@ -31,6 +32,30 @@ using mysql::RowStatement;
 constexpr char kPositionUpsert[] =
     "INSERT INTO `_ferry`.`applied_position` (pipeline, position, updated_at) VALUES (?, ?, UTC_TIMESTAMP(6)) "
     "ON DUPLICATE KEY UPDATE position = VALUES(position), updated_at = VALUES(updated_at)";
+
+// " NULL|NOT NULL [DEFAULT ...]" for an added column: the rows already there get what the source
+// filled them with, and the default stays, as at the source.
+Result<std::string> added_column_tail(const ColumnStep& step, const MysqlTranslation& t, const my::Connection& conn) {
+    const std::string nullability = step.column->is_nullable ? " NULL" : " NOT NULL";
+    const auto* text = std::get_if<std::string>(step.fill);
+    if (text == nullptr) {
+        return nullability;
+    }
+    std::string value = *text;
+    const auto& rule = t.rules.at(static_cast<std::size_t>(step.column - t.table.columns.data()));
+    if (Status st = mysql::convert_value(rule, value); !st.ok()) {
+        return st;
+    }
+    std::string literal;
+    if (rule.rule == mysql::ValueRule::HexToBytes) {
+        literal = "X'";
+        append_hex(literal, value);
+        literal += "'";
+    } else {
+        literal = rule.rule == mysql::ValueRule::BitsToNumber ? value : conn.literal(value);
+    }
+    return nullability + " DEFAULT " + literal;
+}
 
 struct Prepared {
     RowStatement statement;
@@ -235,7 +260,15 @@ Status MysqlChangeSink::change_schema(const SchemaChange& change) {
     for (const auto& step : column_steps(change, table, present.value())) {
         const std::string name = my::quote_ident(step.name);
         switch (step.kind) {
-            case ColumnChange::Kind::Add: steps.push_back("ADD COLUMN " + name + " " + step.column->type_name + " NULL"); break;
+            case ColumnChange::Kind::Add: {
+                auto tail = added_column_tail(step, t.value(), conn_);
+                if (!tail.ok()) {
+                    return fail(tail.status().with_context("column " + name + " of " + display_name(table.id)
+                                                           + " added by \"" + change.statement + "\""));
+                }
+                steps.push_back("ADD COLUMN " + name + " " + step.column->type_name + tail.value());
+                break;
+            }
             case ColumnChange::Kind::Drop: steps.push_back("DROP COLUMN " + name); break;
             case ColumnChange::Kind::Rename:
                 steps.push_back("RENAME COLUMN " + name + " TO " + my::quote_ident(step.new_name));

@@ -28,6 +28,23 @@ constexpr char kPositionSql[] =
     "INSERT INTO _ferry.applied_position (pipeline, position, updated_at) VALUES ($1, $2, now()) "
     "ON CONFLICT (pipeline) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at";
 
+// " DEFAULT '...' [NOT NULL]" for an added column whose rows the source filled: PostgreSQL fills the
+// rows already there the same way (without rewriting the table); the default stays, as at the source.
+Result<std::string> fill_clause(const ColumnStep& step, const pg::PgTranslation* translation) {
+    const auto* text = std::get_if<std::string>(step.fill);
+    if (text == nullptr) {
+        return std::string();
+    }
+    std::string value = *text;
+    if (translation != nullptr) {
+        const auto i = static_cast<std::size_t>(step.column - translation->table.columns.data());
+        if (Status st = pg::convert_value(translation->rules.at(i), value); !st.ok()) {
+            return st;
+        }
+    }
+    return " DEFAULT " + quote_literal(value) + (step.column->is_nullable ? "" : " NOT NULL");
+}
+
 // What the result of one queued command must look like, and how to name it in an error.
 struct Expected {
     std::string what;
@@ -305,7 +322,15 @@ Status PgChangeSink::change_schema(const SchemaChange& change) {
         const std::string name = quote_ident(step.name);
         std::string sql = "ALTER TABLE " + target;
         switch (step.kind) {
-            case ColumnChange::Kind::Add: sql += " ADD COLUMN " + name + " " + step.column->type_name; break;
+            case ColumnChange::Kind::Add: {
+                auto fill = fill_clause(step, translation ? &*translation : nullptr);
+                if (!fill.ok()) {
+                    return fill.status().with_context("column " + name + " of " + display_name(table->id) + " added by \""
+                                                      + change.statement + "\"");
+                }
+                sql += " ADD COLUMN " + name + " " + step.column->type_name + fill.value();
+                break;
+            }
             case ColumnChange::Kind::Drop: sql += " DROP COLUMN " + name; break;
             case ColumnChange::Kind::Rename: sql += " RENAME COLUMN " + name + " TO " + quote_ident(step.new_name); break;
             case ColumnChange::Kind::Retype:

@@ -1,5 +1,6 @@
 #include "alter_table.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 
@@ -111,6 +112,7 @@ public:
     std::size_t position() const { return i_; }
 
     ColumnDefinition column_definition(std::string column);
+    DefaultClause default_clause();
     void place(AlterOp& op) {
         if (word("first")) {
             op.place = Place::First;
@@ -247,28 +249,88 @@ ColumnDefinition Parser::column_definition(std::string column) {
             word("key");
         } else if (word("unique")) {
             word("key");
-        } else if (is_word(peek(), "default") || is_word(peek(), "comment")) {
-            const bool is_default = word("default");
-            if (!is_default) {
-                word("comment");
-            }
-            def.self_filled = def.self_filled || (is_default && !is_word(peek(), "null"));
-            if (is_punct(peek(), '(')) {
-                group();
-            } else if (!at_clause_end()) {
-                punct('-');
-                ++i_;  // one literal or word, e.g. DEFAULT NULL, DEFAULT 'not null', COMMENT 'first'
-                if (is_punct(peek(), '(')) {
-                    group();  // DEFAULT CURRENT_TIMESTAMP(6)
-                }
-            }
+        } else if (word("default")) {
+            def.default_value = default_clause();
+        } else if (word("comment")) {
+            ++i_;  // its string
         } else if (word("auto_increment") || word("as") || word("generated")) {
-            def.self_filled = true;
+            def.computed = true;
         } else {
             ++i_;
         }
     }
     return def;
+}
+
+bool is_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+// The value after DEFAULT (the cursor is past the word). Numbers arrive in pieces: "-", "1", ".", "5e",
+// "-", "3" for -1.5e-3.
+DefaultClause Parser::default_clause() {
+    using DK = DefaultClause::Kind;
+    if (word("null")) {
+        return {};
+    }
+    if (is_punct(peek(), '(')) {
+        group();
+        return {DK::Expression, ""};
+    }
+    std::string sign = punct('-') ? "-" : "";
+    if (sign.empty()) {
+        punct('+');
+    }
+    if (peek().kind == Token::Kind::Word && peek().text.starts_with('_') && peek(1).kind == Token::Kind::String) {
+        ++i_;  // a character set introducer: _utf8mb4'text'
+    }
+    if (peek().kind == Token::Kind::String) {
+        std::string text;
+        while (peek().kind == Token::Kind::String) {
+            text += t_[i_++].text;  // 'a' 'b' is 'ab'
+        }
+        return {DK::String, text};
+    }
+    const Token& t = peek();
+    if ((is_word(t, "b") || is_word(t, "x")) && peek(1).kind == Token::Kind::String) {
+        i_ += 2;
+        return {is_word(t, "b") ? DK::Bits : DK::Hex, t_[i_ - 1].text};
+    }
+    if (is_word(t, "true") || is_word(t, "false")) {
+        ++i_;
+        return {DK::Number, is_word(t_[i_ - 1], "true") ? "1" : "0"};
+    }
+    if (t.kind == Token::Kind::Word && (t.text.starts_with("0x") || t.text.starts_with("0X"))) {
+        ++i_;
+        return {DK::Hex, t_[i_ - 1].text.substr(2)};
+    }
+    if (t.kind == Token::Kind::Word && std::isdigit(static_cast<unsigned char>(t.text[0])) != 0) {
+        std::string number = sign + t_[i_++].text;
+        if (punct('.')) {
+            number += ".";
+            if (peek().kind == Token::Kind::Word && std::isdigit(static_cast<unsigned char>(peek().text[0])) != 0) {
+                number += t_[i_++].text;
+            }
+        }
+        const char last = number.back();
+        if ((last == 'e' || last == 'E') && (is_punct(peek(), '-') || is_punct(peek(), '+'))
+            && is_digits(peek(1).text)) {
+            number += t_[i_].text + t_[i_ + 1].text;
+            i_ += 2;
+        }
+        return {DK::Number, number};
+    }
+    if (is_punct(t, '.') && is_digits(peek(1).text)) {  // .5
+        i_ += 2;
+        return {DK::Number, sign + "0." + t_[i_ - 1].text};
+    }
+    if (!at_clause_end()) {
+        ++i_;  // CURRENT_TIMESTAMP, NOW(), a function
+        if (is_punct(peek(), '(')) {
+            group();
+        }
+    }
+    return {DK::Expression, ""};
 }
 
 AlterOp unsupported(const Parser& p, std::size_t clause_start) {

@@ -13,14 +13,27 @@
 
 namespace ferry::capture::mysql {
 
+// A column's DEFAULT clause as written.
+struct DefaultClause {
+    enum class Kind : std::uint8_t {
+        None,        // no DEFAULT, or DEFAULT NULL
+        String,      // 'text' (an _charset introducer dropped); `text` unescaped
+        Number,      // 42, -1.5, 2e3, TRUE (1), FALSE (0); `text` as written, with its sign
+        Bits,        // b'0101'; `text` the digits
+        Hex,         // x'0aff', 0x0aff; `text` the hex digits
+        Expression,  // (expr), CURRENT_TIMESTAMP, NOW(): a value the statement does not state
+    };
+    Kind kind = Kind::None;
+    std::string text;
+};
+
 struct ColumnDefinition {
     std::string name;
     std::string type_name;  // COLUMN_TYPE spelling: "int(11) unsigned", "enum('a','b')", "decimal(10,0)"
     bool nullable = true;
     bool primary_key = false;  // PRIMARY KEY written on the column
-    // The column gets values by itself: a DEFAULT other than NULL, AUTO_INCREMENT, or generated (AS).
-    // Added to a table, it fills the existing rows without any row event.
-    bool self_filled = false;
+    DefaultClause default_value;
+    bool computed = false;  // AUTO_INCREMENT or generated (AS ...): values the statement does not state
 };
 
 struct AlterOp {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "column_fill.hpp"
+
 namespace ferry::capture::mysql {
 
 namespace {
@@ -59,17 +61,19 @@ Status apply_one(TableSchema& t, const AlterOp& op, std::vector<ColumnChange>& c
             if (find(t, op.definition.name) != t.columns.end()) {
                 return unsupported("ADD COLUMN " + op.definition.name + ": " + table + " already has it");
             }
-            // The source fills existing rows with such a column's value without row events; the
-            // target would hold NULL there. Not followed yet (a literal DEFAULT could be).
-            if (op.definition.self_filled || !op.definition.nullable || op.definition.primary_key) {
-                return unsupported("ADD COLUMN " + op.definition.name
-                                   + " with a default, NOT NULL, AUTO_INCREMENT or generated values fills the existing "
-                                     "rows without row events, which Ferry does not follow yet");
+            // The source fills the rows already there without row events; the target must too.
+            auto fill = added_column_fill(op.definition);
+            if (!fill.ok()) {
+                return unsupported("ADD COLUMN " + op.definition.name + ": " + fill.status().message());
             }
             if (Status st = place(t, column_from(op.definition), op.place, op.after, t.columns.size()); !st.ok()) {
                 return st;
             }
-            changes.push_back({ColumnChange::Kind::Add, op.definition.name, ""});
+            ColumnChange added{ColumnChange::Kind::Add, op.definition.name, "", Null{}};
+            if (fill.value()) {
+                added.fill = std::move(*fill.value());
+            }
+            changes.push_back(std::move(added));
             if (op.definition.primary_key) {
                 set_primary_key(t, {op.definition.name});
             }

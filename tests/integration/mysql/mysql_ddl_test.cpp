@@ -71,7 +71,10 @@ void follows_ddl(MysqlDb& source, const std::string& db, const DdlTarget& target
                  "ALTER TABLE t CHANGE c amount decimal(12,3) NOT NULL",
                  "INSERT INTO t VALUES (4, 'four', NULL, 4.125, 'y')",
                  "ALTER TABLE t RENAME COLUMN a TO title, ADD INDEX (title)",
-                 "DELETE FROM t WHERE id = 2"}) {
+                 "DELETE FROM t WHERE id = 2",
+                 // the rows already there get the defaults without row events
+                 "ALTER TABLE t ADD COLUMN price decimal(8,2) NOT NULL DEFAULT 9.5 AFTER id",
+                 "UPDATE t SET price = 1 WHERE id = 3"}) {
             source.run("USE " + db);
             source.run(step);
         }
@@ -80,9 +83,13 @@ void follows_ddl(MysqlDb& source, const std::string& db, const DdlTarget& target
         ASSERT_EQ(ferry.wait(30s), 0) << ferry.log();
     }
     // While ferry is stopped: rows in the old shape, then DDL, then rows in the new shape.
-    for (const char* step : {"INSERT INTO t VALUES (5, 'five', NULL, 5, 'x')", "ALTER TABLE t ADD COLUMN z int FIRST",
-                             "INSERT INTO t VALUES (60, 6, 'six', NULL, 6, 'y')",
-                             "ALTER TABLE t MODIFY e enum('x','y','w')", "UPDATE t SET e = 'w', z = 7 WHERE id = 5"}) {
+    for (const char* step : {"INSERT INTO t (id, title, d, amount, e) VALUES (5, 'five', NULL, 5, 'x')",
+                             "ALTER TABLE t ADD COLUMN z int FIRST",
+                             "INSERT INTO t (z, id, title, d, amount, e) VALUES (6, 60, 'six', NULL, 6, 'y')",
+                             "ALTER TABLE t MODIFY e enum('x','y','w')", "UPDATE t SET e = 'w', z = 7 WHERE id = 5",
+                             "ALTER TABLE t ADD COLUMN qty int NOT NULL, ADD COLUMN size enum('s','m') NOT NULL, "
+                             "ADD COLUMN since date DEFAULT '2024-01-01', ADD COLUMN note varchar(10) NOT NULL DEFAULT 'it''s'",
+                             "UPDATE t SET qty = 8, size = 'm' WHERE id = 60"}) {
         source.run("USE " + db);
         source.run(step);
     }
@@ -137,12 +144,13 @@ TEST(FollowedDdl, WithMinimalRowMetadataTheHistoryNamesTheColumns) {
     follows_ddl(source, name, postgres_target(target, name));
 }
 
-// Adds, fills and drops columns and renames one back and forth, each statement its own transaction.
+// Adds (every other one with a default that fills the rows already there), fills and drops columns and renames one back and forth, each statement its own transaction.
 bool ddl_round(my::Connection& conn, const std::string& db, int i) {
     const std::string t = my::quote_ident(db) + ".t";
     const std::string col = "c" + std::to_string(i);
     std::vector<std::string> sql{
-        "ALTER TABLE " + t + " ADD COLUMN " + col + " int" + (i % 3 == 0 ? " FIRST" : ""),
+        "ALTER TABLE " + t + " ADD COLUMN " + col + " int" + (i % 2 == 0 ? " NOT NULL DEFAULT " + std::to_string(i) : "")
+            + (i % 3 == 0 ? " FIRST" : ""),
         "INSERT INTO " + t + " (id, v, " + col + ") VALUES (" + std::to_string(1000 + i) + ", 'row', " + std::to_string(i) + ")",
         "UPDATE " + t + " SET " + col + " = id WHERE id % 7 = " + std::to_string(i % 7),
         "ALTER TABLE " + t + " CHANGE v w varchar(30)", "UPDATE " + t + " SET w = 'renamed' WHERE id = 1",

@@ -63,13 +63,25 @@ TEST(SchemaEvolution, PrimaryKeyFollowsItsColumns) {
                                                                 "note* varchar(20)", "x int"}));
 }
 
+TEST(SchemaEvolution, AddedColumnsCarryWhatTheRowsAlreadyThereGet) {
+    auto e = alter(orders(), "ALTER TABLE orders ADD a int NOT NULL, ADD b decimal(6,2) DEFAULT -1.5, "
+                             "ADD c varchar(9) DEFAULT NULL, ADD d enum('x','y') NOT NULL");
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    using K = ColumnChange::Kind;
+    EXPECT_EQ(e.value().changes, (std::vector<ColumnChange>{{K::Add, "a", "", std::string("0")},
+                                                            {K::Add, "b", "", std::string("-1.50")},
+                                                            {K::Add, "c", "", Null{}},
+                                                            {K::Add, "d", "", std::string("x")}}));
+    EXPECT_FALSE(e.value().table.columns[3].is_nullable);
+}
+
 TEST(SchemaEvolution, WhatCannotBeFollowedSaysWhy) {
     for (const char* sql : {"ALTER TABLE orders DROP nope", "ALTER TABLE orders ADD id int",
                             "ALTER TABLE orders RENAME TO archive", "ALTER TABLE orders CONVERT TO CHARACTER SET latin1",
                             "ALTER TABLE orders ADD x int AFTER nope", "ALTER TABLE orders CHANGE note amount int",
-                            // existing rows get values without row events:
-                            "ALTER TABLE orders ADD x int NOT NULL", "ALTER TABLE orders ADD x int DEFAULT 5",
+                            // existing rows get values the statement does not state:
                             "ALTER TABLE orders ADD x datetime DEFAULT CURRENT_TIMESTAMP",
+                            "ALTER TABLE orders ADD x int AUTO_INCREMENT",
                             "ALTER TABLE orders ADD x int AS (id + 1) VIRTUAL"}) {
         auto e = alter(orders(), sql);
         ASSERT_FALSE(e.ok()) << sql;

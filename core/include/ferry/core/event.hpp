@@ -149,6 +149,9 @@ struct ColumnChange {
     Kind kind = Kind::Add;
     std::string name;      // the column (Rename: its old name)
     std::string new_name;  // Rename
+    // Add: the value the rows already there get (the source fills them without row events), in the
+    // source's value text form; Null for none.
+    Value fill = Null{};
     bool operator==(const ColumnChange&) const = default;
 };
 
