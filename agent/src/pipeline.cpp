@@ -34,6 +34,8 @@ struct Run {
 
     Status prepare_source();
     Status use_schema_history();
+    Status check_unchanged_since_resolved();
+    Status restart_reshaped_copies(const std::vector<const TableSchema*>& pending);
     Status start_fresh();
     Status copy_pending_tables();
     Status mark_tables(const std::vector<const TableSchema*>& tables, const SourcePosition& at);
@@ -110,18 +112,44 @@ Status Run::mark_tables(const std::vector<const TableSchema*>& list, const Sourc
     return {};
 }
 
+// The tables as the source describes them now must be the ones read before the capture started:
+// the stream's schemas are those of its start position, and the copies' column lists are what their
+// snapshots hold (each snapshot also checks its table's columns as it reads it). DDL in between
+// means reading the catalog again.
+Status Run::check_unchanged_since_resolved() {
+    auto now = source.resolve_tables();
+    if (!now.ok()) {
+        return now.status();
+    }
+    const auto same = [](const TableSchema& a, const TableSchema& b) {
+        return a.same_shape(b) && a.primary_key == b.primary_key;
+    };
+    for (const auto& t : catalog.tables) {
+        const auto it = std::find_if(now.value().tables.begin(), now.value().tables.end(),
+                                     [&](const TableSchema& n) { return n.id == t.id; });
+        if (it == now.value().tables.end() || !same(*it, t)) {
+            return Status::error(Errc::Transient, "captured table " + display_name(t.id)
+                                                      + " changed (DDL) while the capture started; starting again");
+        }
+    }
+    return {};
+}
+
 // No position stored yet: start capturing, then copy every table in consistent snapshots.
 Status Run::start_fresh() {
     const bool only = config.snapshot == SnapshotMode::Only;
+    auto snapshots = source.begin_capture(tables, only);
+    if (!snapshots.ok()) {
+        return snapshots.status();
+    }
+    if (Status st = check_unchanged_since_resolved(); !st.ok()) {
+        return st;
+    }
     if (Status st = target.prepare(tables, config.snapshot != SnapshotMode::Never); !st.ok()) {
         return st;
     }
     if (Status st = target.forget_applied_position(); !st.ok()) {
         return st;
-    }
-    auto snapshots = source.begin_capture(tables, only);
-    if (!snapshots.ok()) {
-        return snapshots.status();
     }
     std::vector<const TableSchema*> all;
     for (const auto& t : tables.tables) {
@@ -177,7 +205,18 @@ Status Run::copy_pending_tables() {
     if (!snapshots.ok()) {
         return snapshots.status();
     }
-    if (Status st = target.prepare(catalog, config.snapshot != SnapshotMode::Never); !st.ok()) {
+    if (Status st = check_unchanged_since_resolved(); !st.ok()) {
+        return st;
+    }
+    if (Status st = restart_reshaped_copies(pending); !st.ok()) {
+        return st;
+    }
+    // Only the tables to copy: the others' target columns follow the stream's DDL, in order.
+    SourceCatalog to_copy{{}, catalog.types};
+    for (const auto* t : pending) {
+        to_copy.tables.push_back(*t);
+    }
+    if (Status st = target.prepare(to_copy, config.snapshot != SnapshotMode::Never); !st.ok()) {
         return st;
     }
     if (config.snapshot == SnapshotMode::Never) {
@@ -186,6 +225,33 @@ Status Run::copy_pending_tables() {
     log->info("{} tables still to copy", pending.size());
     store.put_status("phase", "snapshot").ignore();
     return run_snapshot(pending, *snapshots.value(), source, target, snapshot_settings(), store, stop);
+}
+
+// A copy interrupted before DDL on its table cannot go on after its checkpoint: the rows already at
+// the target have the old columns. It starts over (its table's changes before the new snapshot are
+// skipped; the target gets the new columns from prepare, the dropped ones are left alone).
+Status Run::restart_reshaped_copies(const std::vector<const TableSchema*>& pending) {
+    for (const auto* t : pending) {
+        const auto history = std::find_if(tables.tables.begin(), tables.tables.end(),
+                                          [&](const TableSchema& h) { return h.id == t->id; });
+        if (history == tables.tables.end() || (history->same_shape(*t) && history->primary_key == t->primary_key)) {
+            continue;
+        }
+        log->info("{} changed (DDL) since its copy began: copying it again from the start", display_name(t->id));
+        auto progress = store.table_progress();
+        if (!progress.ok()) {
+            return progress.status();
+        }
+        const auto it = progress.value().find(t->id);
+        if (it != progress.value().end() && it->second.state == offsets::TableState::Copying) {
+            auto restarted = it->second;
+            restarted.state = offsets::TableState::Pending;
+            if (Status st = store.put_table_progress(t->id, restarted, true); !st.ok()) {
+                return st;
+            }
+        }
+    }
+    return {};
 }
 
 Status Run::stream() {

@@ -137,13 +137,16 @@ Status prepare_mysql_target(const MysqlTargetConfig& config, const SourceCatalog
         if (!missing.ok()) {
             return missing.status();
         }
-        if (!missing.value().empty()) {
-            std::string names;
-            for (const Column* col : missing.value()) {
-                names += (names.empty() ? "" : ", ") + col->name;
+        // Columns the table lacks (it predates them, or a copy of it restarts after DDL) are added,
+        // as NULLable: the copy fills them.
+        for (const Column* col : missing.value()) {
+            if (Status st = c.run("ALTER TABLE " + my::quote_table(table.id.schema, table.id.name) + " ADD COLUMN "
+                                      + my::quote_ident(col->name) + " " + col->type_name + " NULL",
+                                  "adding a column to target table " + display_name(table.id));
+                !st.ok()) {
+                return st;
             }
-            return Status::error(Errc::Fatal, "target table " + display_name(table.id) + " exists without columns "
-                                                  + names + "; add them or drop the table so Ferry creates it");
+            log->info("added column {} to target table {}", my::quote_ident(col->name), display_name(table.id));
         }
     }
     log->info("target ready: {} tables", catalog.tables.size());

@@ -1,6 +1,7 @@
 // Target preparation: schemas, user types, tables and the ferry-owned position table.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
 
 #include "ferry/apply/pg_apply.hpp"
@@ -65,13 +66,17 @@ Status prepare_table(pq::Connection& conn, const TableSchema& table, bool defer_
     if (!missing.ok()) {
         return missing.status();
     }
-    if (!missing.value().empty()) {
-        std::string list;
-        for (const auto& m : missing.value()) {
-            list += (list.empty() ? "" : ", ") + quote_ident(m);
+    // Columns the table lacks (it predates them, or a copy of it restarts after DDL) are added, as
+    // NULLable: the copy fills them.
+    for (const auto& name : missing.value()) {
+        const auto col = std::find_if(table.columns.begin(), table.columns.end(),
+                                      [&](const Column& c) { return c.name == name; });
+        const std::string sql = "ALTER TABLE " + quote_table(table.id) + " ADD COLUMN " + quote_ident(name) + " "
+                                + col->type_name;
+        if (Status st = conn.run(sql, "adding a column to target table " + display_name(table.id)); !st.ok()) {
+            return st;
         }
-        return Status::error(Errc::Fatal, "target table " + display_name(table.id) + " lacks source columns " + list
-                                              + ": add them, or drop the target table so that ferry creates it");
+        log.info("added column {} to target table {}", quote_ident(name), display_name(table.id));
     }
     return {};
 }

@@ -41,6 +41,9 @@ public:
         if (format != CopyFormat::Text) {
             return Status::error(Errc::Internal, "MySQL snapshots produce text rows only");
         }
+        if (Status st = check_columns(table); !st.ok()) {
+            return st;
+        }
         Columns columns;
         std::string select = "SELECT ";
         for (std::size_t i = 0; i < table.columns.size(); ++i) {
@@ -89,6 +92,31 @@ public:
     }
 
 private:
+    // The columns the copy reads are the table's columns in this snapshot: a DDL between the read of
+    // the catalog and the opening of this snapshot would leave a new column's values behind (and the
+    // stream's schema history out of step). The catalog is not versioned, so any difference from now
+    // on, including DDL after the snapshot opened, means reading the catalog again and retrying.
+    Status check_columns(const TableSchema& table) {
+        auto rows = conn_.query("SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+                                    + conn_.literal(table.id.schema) + " AND TABLE_NAME = " + conn_.literal(table.id.name)
+                                    + " ORDER BY ORDINAL_POSITION",
+                                "reading the columns of " + display_name(table.id));
+        if (!rows.ok()) {
+            return rows.status();
+        }
+        bool same = rows.value().size() == table.columns.size();
+        for (std::size_t i = 0; same && i < table.columns.size(); ++i) {
+            const std::string type = my::field(rows.value()[i], 1);
+            const std::string& want = table.columns[i].type_name;
+            same = my::field(rows.value()[i], 0) == table.columns[i].name
+                   && (type == want || (want == "json" && type == "longtext"));  // MariaDB's JSON
+        }
+        return same ? Status()
+                    : Status::error(Errc::Transient, "copying " + display_name(table.id)
+                                                         + ": the table changed (DDL) since its columns were read; "
+                                                           "reading them and copying it again");
+    }
+
     struct Columns {
         std::vector<MysqlType> types;
         std::vector<Read> rules;

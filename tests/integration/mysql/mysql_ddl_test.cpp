@@ -7,6 +7,10 @@
 #include <algorithm>
 #include <random>
 
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "ferry/capture/mysql_capture.hpp"
 #include "mysql_harness.hpp"
 
 namespace ferry::test {
@@ -144,6 +148,49 @@ TEST(FollowedDdl, WithMinimalRowMetadataTheHistoryNamesTheColumns) {
     follows_ddl(source, name, postgres_target(target, name));
 }
 
+// A copy interrupted by kill -9, then DDL on its table while ferry is stopped: the rows already at
+// the target have the old columns, so the copy starts over in the new shape (the target gains the
+// new column) instead of resuming after its checkpoint; the stream skips the statement for it.
+TEST(FollowedDdl, CopyInterruptedByDdlStartsOver) {
+    const std::string name = "ddl_restart";
+    MysqlDb source(name);
+    const std::string target_url = env("FERRY_TEST_MYSQL_TARGET");
+    MysqlDb target(name, target_url);
+    ScratchDir dir;
+    source.run("CREATE TABLE " + name + ".t (id int PRIMARY KEY, v varchar(30), gone int)");
+    source.run("INSERT INTO " + name + ".t SELECT seq, 'seed', seq FROM " + name + ".seq_1_to_400000");
+    const std::string cfg = config(dir, name, source.url(), target_url, name + ".t", "info",
+                                   "snapshot_jobs: 1\nsnapshot_checkpoint_seconds: 0\n");
+    auto locker = my::Connection::connect(my::parse_url(target_url).value(), "lock");
+    ASSERT_TRUE(locker.ok()) << locker.status().message();
+    const std::string checkpoint_sql = "SELECT `rows` FROM `_ferry`.`snapshot_checkpoint` WHERE pipeline = '" + name + "'";
+    {
+        FerryProcess ferry({"run", "-c", cfg}, dir.path("copy.log"));
+        ASSERT_TRUE(eventually([&] { return !my_scalar(target, checkpoint_sql).empty(); }, 60s)) << ferry.log();
+        // Granted at the loader's next checkpoint, which then waits: the kill lands mid-copy.
+        ASSERT_TRUE(locker.value().run("LOCK TABLES " + name + ".t READ", "lock").ok());
+        ferry.kill_hard();
+        ferry.wait(10s);
+        ASSERT_TRUE(locker.value().run("UNLOCK TABLES", "unlock").ok());
+    }
+    for (const std::string step : {"ALTER TABLE t ADD COLUMN extra int NOT NULL DEFAULT 3 AFTER id, DROP COLUMN gone",
+                                   "UPDATE t SET extra = 4 WHERE id % 1000 = 0", "DELETE FROM t WHERE id % 999 = 0"}) {
+        source.run("USE " + name);
+        source.run(step);
+    }
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("restart.log"));
+    const auto columns = source_columns(source, name);
+    const auto want = mysql_dump(source.connection(), columns, name);
+    ASSERT_TRUE(eventually([&] { return mysql_dump(target.connection(), columns, name) == want; }, 120s)) << ferry.log();
+    EXPECT_NE(ferry.log().find("changed (DDL) since its copy began"), std::string::npos) << ferry.log();
+    EXPECT_EQ(ferry.log().find("resuming the copy"), std::string::npos) << ferry.log();
+    source.run("INSERT INTO " + name + ".t (id, v) VALUES (900000, 'after')");
+    const auto after = mysql_dump(source.connection(), columns, name);
+    ASSERT_TRUE(eventually([&] { return mysql_dump(target.connection(), columns, name) == after; }, 60s)) << ferry.log();
+    ferry.terminate();
+    EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
+}
+
 // Adds (every other one with a default that fills the rows already there), fills and drops columns and renames one back and forth, each statement its own transaction.
 bool ddl_round(my::Connection& conn, const std::string& db, int i) {
     const std::string t = my::quote_ident(db) + ".t";
@@ -208,6 +255,62 @@ TEST(FollowedDdl, KillNineWhileColumnsComeAndGo) {
     auto sorted = columns;
     std::sort(sorted.begin(), sorted.end());
     EXPECT_EQ(target_columns, sorted);
+    ferry.terminate();
+    EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
+}
+
+// DDL between the read of the catalog and a snapshot's read of the table: the reader notices that
+// the snapshot's columns are not the ones it was given, and the error is one to retry (with the
+// catalog read again), never a copy without the new column's values.
+TEST(FollowedDdl, SnapshotReaderRefusesColumnsThatChangedSinceTheCatalog) {
+    const std::string name = "ddl_reader";
+    MysqlDb source(name);
+    source.run("CREATE TABLE " + name + ".t (id int PRIMARY KEY, v varchar(30))");
+    source.run("INSERT INTO " + name + ".t VALUES (1, 'one'), (2, 'two')");
+    capture::MysqlSourceConfig config{source.url(), 77, {parse_table_pattern(name + ".t").value()}};
+    auto catalog = capture::MysqlCatalog::connect(config, spdlog::null_logger_mt("ddl_reader"));
+    ASSERT_TRUE(catalog.ok()) << catalog.status().message();
+    auto tables = catalog.value()->resolve_tables();
+    ASSERT_TRUE(tables.ok()) << tables.status().message();
+    ASSERT_EQ(tables.value().tables.size(), 1U);
+    const TableSchema table = tables.value().tables.front();
+    std::size_t rows = 0;
+    const auto count = [&](SnapshotChunk&& chunk) {
+        rows += chunk.rows;
+        return Status();
+    };
+    {  // closed before the ALTER, which would wait for its metadata lock
+        auto unchanged = capture::open_mysql_snapshot(config);
+        ASSERT_TRUE(unchanged.ok()) << unchanged.status().message();
+        ASSERT_TRUE(unchanged.value().reader->read_table(table, CopyFormat::Text, "", count).ok());
+        EXPECT_EQ(rows, 2U);
+    }
+    source.run("ALTER TABLE " + name + ".t ADD COLUMN n int NOT NULL DEFAULT 5");
+    auto snapshot = capture::open_mysql_snapshot(config);
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status().message();
+    const Status read = snapshot.value().reader->read_table(table, CopyFormat::Text, "", count);
+    EXPECT_EQ(read.code(), Errc::Transient) << read.message();
+    EXPECT_NE(read.message().find("changed (DDL)"), std::string::npos) << read.message();
+}
+
+// Columns come and go from before the copy starts until it is done (ALTERs wait for the copy's
+// metadata lock, or run between its snapshots): the target ends equal to the source.
+TEST(FollowedDdl, ColumnsComeAndGoDuringTheCopy) {
+    const std::string name = "ddl_copy";
+    MysqlDb source(name);
+    MysqlDb target(name, env("FERRY_TEST_MYSQL_TARGET"));
+    ScratchDir dir;
+    source.run("CREATE TABLE " + name + ".t (id int PRIMARY KEY, v varchar(30))");
+    source.run("INSERT INTO " + name + ".t SELECT seq + 100000, 'seed' FROM " + name + ".seq_1_to_150000");
+    const std::string cfg = config(dir, name, source.url(), env("FERRY_TEST_MYSQL_TARGET"), name + ".t", "info",
+                                   "snapshot_checkpoint_seconds: 0\n");
+    SourceLoop writer([&name](my::Connection& conn, int i) { return ddl_round(conn, name, i); });
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("run.log"));
+    ASSERT_TRUE(eventually([&] { return writer.rounds() > 6; }, 60s));
+    writer.stop();
+    const auto columns = source_columns(source, name);
+    const auto want = mysql_dump(source.connection(), columns, name);
+    ASSERT_TRUE(eventually([&] { return mysql_dump(target.connection(), columns, name) == want; }, 150s)) << ferry.log();
     ferry.terminate();
     EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
 }
