@@ -30,7 +30,9 @@ private:
 class MysqlSourceDriver final : public SourceDriver {
 public:
     explicit MysqlSourceDriver(const Config& config)
-        : config_{config.source.url, config.mysql_server_id(), config.source.tables} {}
+        : config_{config.source.url, config.mysql_server_id(), config.source.tables} {
+        config_.renew_snapshots = config.snapshot != SnapshotMode::Only;
+    }
 
     std::string describe() const override { return capture::describe_mysql_url(config_.url); }
     Status check_server() override {

@@ -179,6 +179,15 @@ Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, 
         if (s.failed.stop_requested()) {
             return Status::error(Errc::Cancelled, "snapshot stopped");
         }
+        if (chunk.snapshot_position) {
+            // The reader moved to a newer snapshot: durable before its rows can commit at the target,
+            // so that the stream converges every change up to it.
+            progress.snapshot_position = *chunk.snapshot_position;
+            progress.rows_copied = counter.rows.load();
+            if (Status p = s.store.put_table_progress(table.id, progress, true); !p.ok()) {
+                return p;
+            }
+        }
         if (Status w = loader.write(chunk); !w.ok()) {
             return w;
         }

@@ -1,6 +1,10 @@
 // Snapshot reads: each reader opens its own consistent-snapshot transaction and learns the binlog
 // position it corresponds to, without a global lock on MariaDB (Binlog_snapshot_file/position), and
 // with FLUSH TABLES WITH READ LOCK held only while the transaction opens on MySQL.
+#include <chrono>
+#include <optional>
+#include <utility>
+
 #include "ferry/capture/mysql_capture.hpp"
 #include "ferry/core/copy_text.hpp"
 #include "ferry/core/mysql_types.hpp"
@@ -32,16 +36,59 @@ Read read_rule(const MysqlType& t) {
     }
 }
 
+// Opens a consistent-snapshot transaction on `c` and returns the binlog position it corresponds to.
+Result<BinlogPosition> open_consistent_snapshot(my::Connection& c, bool mariadb) {
+    BinlogPosition position;
+    if (mariadb) {
+        if (Status st = c.run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "opening the snapshot"); !st.ok()) {
+            return st;
+        }
+        auto rows = c.query("SHOW STATUS LIKE 'binlog_snapshot_%'", "reading the snapshot's binlog position");
+        if (!rows.ok()) {
+            return rows.status();
+        }
+        for (const auto& r : rows.value()) {
+            if (my::field(r, 0) == "Binlog_snapshot_file") {
+                position.file = my::field(r, 1);
+            } else if (my::field(r, 0) == "Binlog_snapshot_position") {
+                position.offset = std::stoull("0" + my::field(r, 1));
+            }
+        }
+        auto gtid = mysql::gtid_at(c, position.file, position.offset);
+        if (!gtid.ok()) {
+            return gtid.status();
+        }
+        position.gtid = gtid.value();
+    } else {
+        // MySQL has no snapshot position without a lock: hold one only while the transaction opens.
+        if (Status st = c.run("FLUSH TABLES WITH READ LOCK", "locking to open the snapshot"); !st.ok()) {
+            return st;
+        }
+        Status st = c.run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "opening the snapshot");
+        auto status = st.ok() ? mysql::master_status(c, false) : Result<BinlogPosition>(st);
+        c.run("UNLOCK TABLES", "unlocking").ignore();
+        if (!status.ok()) {
+            return status.status();
+        }
+        position = status.value();
+    }
+    if (position.file.empty()) {
+        return Status::error(Errc::Fatal, "the source reports no binlog position for the snapshot: is log_bin on?");
+    }
+    return position;
+}
+
 class MysqlSnapshotReader final : public SnapshotReader {
 public:
-    explicit MysqlSnapshotReader(my::Connection conn) : conn_(std::move(conn)) {}
+    MysqlSnapshotReader(my::Connection conn, bool mariadb, bool renew)
+        : conn_(std::move(conn)), mariadb_(mariadb), renew_(renew), opened_(std::chrono::steady_clock::now()) {}
 
     Status read_table(const TableSchema& table, CopyFormat format, const std::string& resume_after,
                       const ChunkConsumer& consume) override {
         if (format != CopyFormat::Text) {
             return Status::error(Errc::Internal, "MySQL snapshots produce text rows only");
         }
-        if (Status st = check_columns(table); !st.ok()) {
+        if (Status st = renew_if_due(table); !st.ok()) {
             return st;
         }
         Columns columns;
@@ -88,10 +135,36 @@ public:
             if (rows.value() < kRangeRows) {
                 return {};
             }
+            if (Status st = renew_if_due(table); !st.ok()) {
+                return st;
+            }
         }
     }
 
 private:
+    // A transaction that has read a table holds a metadata lock on it until it ends: an ALTER TABLE
+    // would wait for the whole copy, and every write to that table would queue behind the ALTER. So
+    // the reader moves to a new snapshot before each table and each key range it reads (on MySQL,
+    // whose snapshots need a brief global lock to open, at most every kMysqlSnapshotAge); the rows of
+    // different snapshots converge through the stream (SnapshotChunk::snapshot_position).
+    Status renew_if_due(const TableSchema& table) {
+        constexpr auto kMysqlSnapshotAge = std::chrono::seconds(10);
+        const auto now = std::chrono::steady_clock::now();
+        if (renew_ && used_ && (mariadb_ || now - opened_ >= kMysqlSnapshotAge)) {
+            if (Status st = conn_.run("COMMIT", "ending a snapshot"); !st.ok()) {
+                return st;
+            }
+            auto position = open_consistent_snapshot(conn_, mariadb_);
+            if (!position.ok()) {
+                return position.status();
+            }
+            renewed_ = position.value();
+            opened_ = now;
+        }
+        used_ = true;
+        return check_columns(table);
+    }
+
     // The columns the copy reads are the table's columns in this snapshot: a DDL between the read of
     // the catalog and the opening of this snapshot would leave a new column's values behind (and the
     // stream's schema history out of step). The catalog is not versioned, so any difference from now
@@ -145,6 +218,7 @@ private:
         }
         std::size_t rows = 0;
         SnapshotChunk chunk;
+        chunk.snapshot_position = std::exchange(renewed_, std::nullopt);
         while (MYSQL_ROW row = mysql_fetch_row(res.get())) {
             const unsigned long* lengths = mysql_fetch_lengths(res.get());
             if (Status st = append_row(table, columns, row, lengths, chunk.copy_data); !st.ok()) {
@@ -211,6 +285,11 @@ private:
     }
 
     my::Connection conn_;
+    bool mariadb_ = true;
+    bool renew_ = true;
+    bool used_ = false;  // the current snapshot has read a table
+    std::chrono::steady_clock::time_point opened_;
+    std::optional<BinlogPosition> renewed_;  // for the next chunk
 };
 
 }  // namespace
@@ -235,44 +314,12 @@ Result<MysqlSnapshot> open_mysql_snapshot(const MysqlSourceConfig& config) {
     if (!mariadb.ok()) {
         return mariadb.status();
     }
-    BinlogPosition position;
-    if (mariadb.value()) {
-        if (Status st = c.run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "opening the snapshot"); !st.ok()) {
-            return st;
-        }
-        auto rows = c.query("SHOW STATUS LIKE 'binlog_snapshot_%'", "reading the snapshot's binlog position");
-        if (!rows.ok()) {
-            return rows.status();
-        }
-        for (const auto& r : rows.value()) {
-            if (my::field(r, 0) == "Binlog_snapshot_file") {
-                position.file = my::field(r, 1);
-            } else if (my::field(r, 0) == "Binlog_snapshot_position") {
-                position.offset = std::stoull("0" + my::field(r, 1));
-            }
-        }
-        auto gtid = mysql::gtid_at(c, position.file, position.offset);
-        if (!gtid.ok()) {
-            return gtid.status();
-        }
-        position.gtid = gtid.value();
-    } else {
-        // MySQL has no snapshot position without a lock: hold one only while the transaction opens.
-        if (Status st = c.run("FLUSH TABLES WITH READ LOCK", "locking to open the snapshot"); !st.ok()) {
-            return st;
-        }
-        Status st = c.run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "opening the snapshot");
-        auto status = st.ok() ? mysql::master_status(c, false) : Result<BinlogPosition>(st);
-        c.run("UNLOCK TABLES", "unlocking").ignore();
-        if (!status.ok()) {
-            return status.status();
-        }
-        position = status.value();
+    auto position = open_consistent_snapshot(c, mariadb.value());
+    if (!position.ok()) {
+        return position.status();
     }
-    if (position.file.empty()) {
-        return Status::error(Errc::Fatal, "the source reports no binlog position for the snapshot: is log_bin on?");
-    }
-    return MysqlSnapshot{std::make_unique<MysqlSnapshotReader>(std::move(conn).value()), position};
+    return MysqlSnapshot{std::make_unique<MysqlSnapshotReader>(std::move(conn).value(), mariadb.value(), config.renew_snapshots),
+                         position.value()};
 }
 
 }  // namespace ferry::capture

@@ -293,6 +293,32 @@ TEST(FollowedDdl, SnapshotReaderRefusesColumnsThatChangedSinceTheCatalog) {
     EXPECT_NE(read.message().find("changed (DDL)"), std::string::npos) << read.message();
 }
 
+// A copy does not hold its table's metadata lock for long (each key range is read in a snapshot of
+// its own): an ALTER TABLE issued mid-copy completes while the copy goes on, instead of waiting for
+// the whole table and stalling every write to it behind the ALTER.
+TEST(FollowedDdl, AlterTableDoesNotWaitForTheWholeCopy) {
+    const std::string name = "ddl_mdl";
+    MysqlDb source(name);
+    const std::string target_url = env("FERRY_TEST_MYSQL_TARGET");
+    MysqlDb target(name, target_url);
+    ScratchDir dir;
+    source.run("CREATE TABLE " + name + ".t (id int PRIMARY KEY, v varchar(200))");
+    source.run("INSERT INTO " + name + ".t SELECT seq, REPEAT('x', 150) FROM " + name + ".seq_1_to_400000");
+    const std::string cfg = config(dir, name, source.url(), target_url, name + ".t", "info",
+                                   "snapshot_jobs: 1\nsnapshot_checkpoint_seconds: 0\n");
+    const std::string checkpoint_sql = "SELECT `rows` FROM `_ferry`.`snapshot_checkpoint` WHERE pipeline = '" + name + "'";
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("run.log"));
+    ASSERT_TRUE(eventually([&] { return !my_scalar(target, checkpoint_sql).empty(); }, 60s)) << ferry.log();
+    source.run("ALTER TABLE " + name + ".t ADD INDEX by_v (v)");
+    EXPECT_EQ(ferry.log().find("snapshot done"), std::string::npos) << "the ALTER waited for the copy";
+    source.run("UPDATE " + name + ".t SET v = 'changed' WHERE id % 5000 = 0");
+    const std::vector<std::string> columns{"id", "v"};
+    const auto want = mysql_dump(source.connection(), columns, name);
+    ASSERT_TRUE(eventually([&] { return mysql_dump(target.connection(), columns, name) == want; }, 120s)) << ferry.log();
+    ferry.terminate();
+    EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
+}
+
 // Columns come and go from before the copy starts until it is done (ALTERs wait for the copy's
 // metadata lock, or run between its snapshots): the target ends equal to the source.
 TEST(FollowedDdl, ColumnsComeAndGoDuringTheCopy) {

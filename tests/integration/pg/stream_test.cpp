@@ -167,7 +167,9 @@ TEST_F(PipelineTest, SnapshotNeverStreamsOnlyNewChanges) {
     auto ferry = start_ferry();
     ASSERT_TRUE(eventually([&] { return slot_exists(*src_, "ferry_" + name_); }, 20s)) << ferry->log();
     src_->exec("INSERT INTO t VALUES (2, 'new')");
-    ASSERT_TRUE(eventually([&] { return tgt_->scalar("SELECT count(*) FROM t") == "1"; }, 30s)) << ferry->log();
+    // (the slot is created before the target's tables)
+    ASSERT_TRUE(eventually([&] { return tgt_->scalar("SELECT to_regclass('t') IS NOT NULL") == "t"
+                                        && tgt_->scalar("SELECT count(*) FROM t") == "1"; }, 30s)) << ferry->log();
     EXPECT_EQ(tgt_->scalar("SELECT v FROM t"), "new");
     // The table was created with its primary key, since no copy will add it.
     EXPECT_EQ(tgt_->scalar("SELECT count(*) FROM pg_index WHERE indrelid = 't'::regclass AND indisprimary"), "1");

@@ -44,6 +44,10 @@ struct MysqlSourceConfig {
     std::uint32_t server_id = 0;  // the replica id Ferry registers with; unique among the server's replicas
     std::vector<TablePattern> tables;
     std::size_t max_batch_changes = 2000;  // changes per ChangeBatch event
+    // Snapshot readers move to a newer snapshot between tables and key ranges (no long metadata
+    // locks; the stream converges the rows). false: each reader stays in one snapshot, for copies no
+    // stream follows (snapshot: only).
+    bool renew_snapshots = true;
 };
 
 class MysqlCatalog {

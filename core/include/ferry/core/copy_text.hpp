@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/core/event.hpp"
 #include "ferry/core/status.hpp"
 
 namespace ferry {
@@ -25,6 +26,10 @@ struct SnapshotChunk {
     // Set on a chunk that ends a key range: every row of the table up to this key (in the reader's
     // order) has been delivered, so a load committed here can resume after it in a later snapshot.
     std::string resume_key;
+    // Set on the first chunk a reader produced after it moved to a newer snapshot (MySQL/MariaDB
+    // readers do between tables and key ranges, so that no metadata lock is held for long): the
+    // rows from here on are as of this position.
+    std::optional<SourcePosition> snapshot_position;
 };
 
 void append_copy_field(std::string& out, std::string_view value);
