@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,7 +49,11 @@ public:
     virtual Result<std::unique_ptr<SnapshotSource>> snapshot_more(const SourceCatalog& tables) = 0;
     // Errc::SourceGone when the source can no longer stream from `durable`.
     virtual Status check_position(const SourcePosition& durable) = 0;
-    virtual Result<std::unique_ptr<ChangeSource>> open_changes(const SourcePosition& from, const SourceCatalog& tables) = 0;
+    // `schema_valid_from`: tables whose schema in `tables` is the catalog's as of their copy, which
+    // describes them only from that position on (earlier events of theirs are left out).
+    virtual Result<std::unique_ptr<ChangeSource>> open_changes(
+        const SourcePosition& from, const SourceCatalog& tables,
+        const std::map<TableId, SourcePosition>& schema_valid_from) = 0;
     virtual Result<std::uint64_t> estimate_rows(const TableId& table) = 0;
 };
 
@@ -59,6 +64,8 @@ public:
     // Creates what the tables need at the target; called before any open_loader().
     virtual Status prepare(const SourceCatalog& tables, bool defer_primary_keys) = 0;
     virtual Status forget_applied_position() = 0;
+    // Drops these columns of a target table where it has them.
+    virtual Status drop_columns(const TableId& table, const std::vector<std::string>& columns) = 0;
     virtual Result<std::unique_ptr<SnapshotLoader>> open_loader() = 0;
     virtual Result<std::unique_ptr<ChangeSink>> open_sink(const SourceCatalog& tables) = 0;
 };

@@ -43,7 +43,16 @@ public:
         catalog_ = std::move(catalog).value();
         return catalog_->check_server();
     }
-    Result<SourceCatalog> resolve_tables() override { return catalog_->resolve_tables(); }
+    // The position is read first: a table created after it and missing from the catalog makes the
+    // stream ask for the catalog again (MysqlStreamScope::catalog_read_after).
+    Result<SourceCatalog> resolve_tables() override {
+        auto before = catalog_->current_position();
+        if (!before.ok()) {
+            return before.status();
+        }
+        catalog_read_after_ = before.value();
+        return catalog_->resolve_tables();
+    }
     Result<std::string> identity() override { return catalog_->server_identity(); }
 
     Result<std::unique_ptr<SnapshotSource>> begin_capture(const SourceCatalog&, bool) override { return snapshot(); }
@@ -53,8 +62,14 @@ public:
     Status check_position(const SourcePosition& durable) override {
         return catalog_->check_position(std::get<BinlogPosition>(durable));
     }
-    Result<std::unique_ptr<ChangeSource>> open_changes(const SourcePosition& from, const SourceCatalog& tables) override {
-        return capture::open_mysql_change_source(config_, std::get<BinlogPosition>(from), tables.tables,
+    Result<std::unique_ptr<ChangeSource>> open_changes(const SourcePosition& from, const SourceCatalog& tables,
+                                                       const std::map<TableId, SourcePosition>& valid_from) override {
+        capture::MysqlStreamScope scope;
+        scope.catalog_read_after = catalog_read_after_;
+        for (const auto& [id, position] : valid_from) {
+            scope.schema_valid_from.emplace(id, std::get<BinlogPosition>(position));
+        }
+        return capture::open_mysql_change_source(config_, std::get<BinlogPosition>(from), tables.tables, scope,
                                                  make_logger("capture.mysql"));
     }
     Result<std::uint64_t> estimate_rows(const TableId& table) override { return catalog_->estimate_rows(table); }
@@ -71,6 +86,7 @@ private:
 
     capture::MysqlSourceConfig config_;
     std::unique_ptr<capture::MysqlCatalog> catalog_;
+    std::optional<BinlogPosition> catalog_read_after_;
 };
 
 class MysqlTargetDriver final : public TargetDriver {
@@ -82,6 +98,9 @@ public:
         return apply::prepare_mysql_target(config_, tables, make_logger("apply.mysql"));
     }
     Status forget_applied_position() override { return apply::forget_mysql_applied_position(config_); }
+    Status drop_columns(const TableId& table, const std::vector<std::string>& columns) override {
+        return apply::drop_mysql_target_columns(config_, table, columns);
+    }
     Result<std::unique_ptr<SnapshotLoader>> open_loader() override {
         return apply::open_mysql_snapshot_loader(config_, catalog_);
     }

@@ -78,7 +78,9 @@ public:
 
     Status check_position(const SourcePosition& durable) override;
 
-    Result<std::unique_ptr<ChangeSource>> open_changes(const SourcePosition& from, const SourceCatalog& tables) override {
+    // pgoutput describes every table's columns itself before its rows.
+    Result<std::unique_ptr<ChangeSource>> open_changes(const SourcePosition& from, const SourceCatalog& tables,
+                                                       const std::map<TableId, SourcePosition>&) override {
         return capture::open_change_source(config_, std::get<PgLsn>(from), tables.tables, make_logger("capture.pg"));
     }
     Result<std::uint64_t> estimate_rows(const TableId& table) override { return catalog_->estimate_rows(table); }
@@ -165,6 +167,9 @@ public:
         return apply::prepare_target(config_, tables, defer_primary_keys, make_logger("apply.pg"));
     }
     Status forget_applied_position() override { return apply::forget_applied_position(config_); }
+    Status drop_columns(const TableId& table, const std::vector<std::string>& columns) override {
+        return apply::drop_target_columns(config_, table, columns);
+    }
     Result<std::unique_ptr<SnapshotLoader>> open_loader() override { return apply::open_snapshot_loader(config_); }
     Result<std::unique_ptr<ChangeSink>> open_sink(const SourceCatalog&) override {
         return apply::open_change_sink(config_, make_logger("apply.pg"));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 
 #include "drivers.hpp"
 #include "ferry/core/backoff.hpp"
@@ -31,6 +32,7 @@ struct Run {
     std::shared_ptr<spdlog::logger> log = make_logger("pipeline");
     SourceCatalog catalog;  // the source's tables as its catalog describes them now (what a copy reads)
     SourceCatalog tables;   // ... as of the stored position (what the stream reads): the schema history
+    std::set<TableId> schemas_from_catalog;  // tables in `tables` with the catalog's schema, not a history
 
     Status prepare_source();
     Status use_schema_history();
@@ -86,6 +88,9 @@ Status Run::use_schema_history() {
     if (!position.ok()) {
         return position.status();
     }
+    for (const auto& t : tables.tables) {
+        schemas_from_catalog.insert(t.id);
+    }
     if (!position.value()) {
         return {};  // a fresh start: the catalog describes the source at the snapshot
     }
@@ -98,6 +103,7 @@ Status Run::use_schema_history() {
                                      [&](const TableSchema& s) { return s.id == t.id; });
         if (t.engine == Engine::MySql && it != stored.value().end() && it->engine == Engine::MySql) {
             t = *it;
+            schemas_from_catalog.erase(t.id);
         }
     }
     return {};
@@ -131,6 +137,10 @@ Status Run::check_unchanged_since_resolved() {
             return Status::error(Errc::Transient, "captured table " + display_name(t.id)
                                                       + " changed (DDL) while the capture started; starting again");
         }
+    }
+    if (now.value().tables.size() != catalog.tables.size()) {
+        return Status::error(Errc::Transient, "a table matching source.tables appeared while the capture started; "
+                                              "starting again");
     }
     return {};
 }
@@ -229,7 +239,7 @@ Status Run::copy_pending_tables() {
 
 // A copy interrupted before DDL on its table cannot go on after its checkpoint: the rows already at
 // the target have the old columns. It starts over (its table's changes before the new snapshot are
-// skipped; the target gets the new columns from prepare, the dropped ones are left alone).
+// skipped, the statement included, so the target's columns are brought in step here and by prepare).
 Status Run::restart_reshaped_copies(const std::vector<const TableSchema*>& pending) {
     for (const auto* t : pending) {
         const auto history = std::find_if(tables.tables.begin(), tables.tables.end(),
@@ -238,6 +248,17 @@ Status Run::restart_reshaped_copies(const std::vector<const TableSchema*>& pendi
             continue;
         }
         log->info("{} changed (DDL) since its copy began: copying it again from the start", display_name(t->id));
+        // Its columns the source dropped meanwhile go at the target too (the copy could not fill a NOT
+        // NULL one); the new ones are added by prepare.
+        std::vector<std::string> dropped;
+        for (const auto& c : history->columns) {
+            if (std::none_of(t->columns.begin(), t->columns.end(), [&](const Column& n) { return n.name == c.name; })) {
+                dropped.push_back(c.name);
+            }
+        }
+        if (Status st = target.drop_columns(t->id, dropped); !st.ok()) {
+            return st;
+        }
         auto progress = store.table_progress();
         if (!progress.ok()) {
             return progress.status();
@@ -292,10 +313,14 @@ Status Run::stream() {
     StreamSettings settings;
     settings.applied = applied;
     settings.batch_transactions = config.batch_transactions;
+    std::map<TableId, SourcePosition> schema_valid_from;
     for (const auto& [id, p] : progress.value()) {
         settings.snapshot_positions.emplace(id, CopiedAt{p.converge_from, p.snapshot_position});
+        if (schemas_from_catalog.contains(id)) {
+            schema_valid_from.emplace(id, p.converge_from);  // the catalog's shape is the copy's
+        }
     }
-    auto changes = source.open_changes(read_from, tables);
+    auto changes = source.open_changes(read_from, tables, schema_valid_from);
     if (!changes.ok()) {
         return changes.status();
     }
@@ -361,7 +386,7 @@ Status run_pipeline(const Config& config, std::stop_token stop) {
     log->info("pipeline {}: {} -> {}, state in {}", config.name, source->describe(), target->describe(), config.state_dir);
     Backoff backoff(1s, 30s);
     for (;;) {
-        Run run{config, store, stop, *source, *target, make_logger("pipeline"), {}, {}};
+        Run run{config, store, stop, *source, *target, make_logger("pipeline"), {}, {}, {}};
         const auto started = std::chrono::steady_clock::now();
         Status st = run.run();
         if (st.ok() || st.code() == Errc::Cancelled || stop.stop_requested()) {

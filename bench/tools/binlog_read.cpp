@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     if (!end.ok()) {
         return fail(end.status());
     }
-    auto source = capture::open_mysql_change_source(config, start, tables.value().tables, log);
+    auto source = capture::open_mysql_change_source(config, start, tables.value().tables, {}, log);
     if (!source.ok()) {
         return fail(source.status());
     }

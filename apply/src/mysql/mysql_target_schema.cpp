@@ -153,6 +153,30 @@ Status prepare_mysql_target(const MysqlTargetConfig& config, const SourceCatalog
     return {};
 }
 
+Status drop_mysql_target_columns(const MysqlTargetConfig& config, const TableId& table,
+                                 const std::vector<std::string>& columns) {
+    auto conn = mysql::connect_target(config, "target");
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    auto present = mysql::column_names(conn.value(), table);
+    if (!present.ok()) {
+        return present.status();
+    }
+    for (const auto& c : columns) {
+        if (!present.value().contains(c)) {
+            continue;
+        }
+        if (Status st = conn.value().run("ALTER TABLE " + my::quote_table(table.schema, table.name)
+                                             + " DROP COLUMN " + my::quote_ident(c),
+                                         "dropping a column of target table " + display_name(table));
+            !st.ok()) {
+            return st;
+        }
+    }
+    return {};
+}
+
 Status forget_mysql_applied_position(const MysqlTargetConfig& config) {
     auto conn = mysql::connect_target(config, "target");
     if (!conn.ok()) {

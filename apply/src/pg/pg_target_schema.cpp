@@ -143,4 +143,26 @@ Status forget_applied_position(const PgTargetConfig& config) {
     return {};
 }
 
+Status drop_target_columns(const PgTargetConfig& config, const TableId& table, const std::vector<std::string>& columns) {
+    auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "target setup");
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    auto present = pg::column_names(conn.value(), table);
+    if (!present.ok()) {
+        return present.status();
+    }
+    for (const auto& c : columns) {
+        if (!present.value().contains(c)) {
+            continue;
+        }
+        if (Status st = conn.value().run("ALTER TABLE " + quote_table(table) + " DROP COLUMN " + quote_ident(c),
+                                         "dropping a column of target table " + display_name(table));
+            !st.ok()) {
+            return st;
+        }
+    }
+    return {};
+}
+
 }  // namespace ferry::apply

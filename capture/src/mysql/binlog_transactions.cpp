@@ -75,6 +75,43 @@ TransactionAssembler::TransactionAssembler(const std::vector<TableSchema>& table
     }
 }
 
+void TransactionAssembler::set_scope(std::vector<TablePattern> patterns, std::optional<BinlogPosition> catalog_read_after,
+                                     std::map<TableId, BinlogPosition> schema_valid_from) {
+    patterns_ = std::move(patterns);
+    catalog_read_after_ = std::move(catalog_read_after);
+    schema_valid_from_ = std::move(schema_valid_from);
+}
+
+SchemaPtr TransactionAssembler::captured(const TableId& id) const {
+    const auto it = schemas_.find(id);
+    if (it == schemas_.end()) {
+        return {};
+    }
+    const auto from = schema_valid_from_.find(id);
+    return from != schema_valid_from_.end() && group_start_ < from->second ? SchemaPtr{} : it->second;
+}
+
+// A table that starts to match source.tables after the catalog was read is not captured yet: never
+// leave its rows out silently.
+Status TransactionAssembler::check_new_tables(const DdlStatement& ddl, const QueryEvent& q, const DecodedEvent& ev) const {
+    if ((ddl.kind != DdlStatement::Kind::CreateTable && ddl.kind != DdlStatement::Kind::RenameTable)
+        || !catalog_read_after_ || group_start_ < *catalog_read_after_) {
+        return {};
+    }
+    for (const auto& id : ddl.tables) {
+        const bool matches = std::any_of(patterns_.begin(), patterns_.end(), [&](const TablePattern& p) {
+            return p.schema == id.schema && (p.is_wildcard() || p.table == id.name);
+        });
+        if (matches && !schemas_.contains(id)) {
+            return Status::error(Errc::Transient, "table " + display_name(id) + " appeared at the source at " + where(ev)
+                                                      + " (\"" + statement_excerpt(q.statement, 60)
+                                                      + "\") and matches source.tables: reading the catalog again "
+                                                        "to copy it");
+        }
+    }
+    return {};
+}
+
 std::string TransactionAssembler::where(const DecodedEvent& ev) const {
     const std::uint32_t end = ev.header.next_position;
     return file_ + ":" + std::to_string(end >= ev.header.event_size ? end - ev.header.event_size : 0);
@@ -267,10 +304,13 @@ Status TransactionAssembler::on_ddl(const QueryEvent& q, const DecodedEvent& ev,
         }
         return {};
     }
+    if (Status st = check_new_tables(ddl, q, ev); !st.ok()) {
+        return st;
+    }
     std::vector<SchemaPtr> captured;
     for (const auto& id : ddl.tables) {
-        if (const auto it = schemas_.find(id); it != schemas_.end()) {
-            captured.push_back(it->second);
+        if (auto schema = this->captured(id)) {
+            captured.push_back(std::move(schema));
         }
     }
     if (captured.empty()) {
@@ -327,11 +367,11 @@ Status TransactionAssembler::on_alter(const QueryEvent& q, const SchemaPtr& tabl
 // map carries them): values are never read into the wrong column. Maps without names
 // (binlog_row_metadata=MINIMAL) get them, and ENUM/SET labels, from that schema.
 Result<SchemaPtr> TransactionAssembler::schema_for(TableMap& map, const DecodedEvent& ev) {
-    const auto it = schemas_.find(TableId{map.database, map.table});
-    if (it == schemas_.end()) {
+    const SchemaPtr schema = captured(TableId{map.database, map.table});
+    if (!schema) {
         return SchemaPtr{};
     }
-    const TableSchema& known = *it->second;
+    const TableSchema& known = *schema;
     auto& cols = map.columns;
     for (std::size_t i = 0; i < std::max(cols.size(), known.columns.size()); ++i) {
         const bool same = i < cols.size() && i < known.columns.size()
@@ -359,7 +399,7 @@ Result<SchemaPtr> TransactionAssembler::schema_for(TableMap& map, const DecodedE
             cols[i].is_key = known.columns[i].is_key;
         }
     }
-    return it->second;
+    return schema;
 }
 
 Status TransactionAssembler::on_table_map(const DecodedEvent& ev) {

@@ -6,12 +6,15 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "binlog_event.hpp"
+#include "ddl_statement.hpp"
 #include "ferry/core/event.hpp"
+#include "ferry/core/names.hpp"
 #include "ferry/core/status.hpp"
 #include "gtid_state.hpp"
 #include "row_decoder.hpp"
@@ -22,6 +25,12 @@ class TransactionAssembler {
 public:
     TransactionAssembler(const std::vector<TableSchema>& tables, CollationCharsets charsets, BinlogPosition start,
                          std::size_t max_batch_changes);
+
+    // `patterns`: source.tables. A statement after `catalog_read_after` that makes a table match
+    // them (CREATE TABLE, RENAME TABLE) is an Errc::Transient error: the catalog must be read again
+    // for the table to be copied. Tables in `schema_valid_from` are left out before that position.
+    void set_scope(std::vector<TablePattern> patterns, std::optional<BinlogPosition> catalog_read_after,
+                   std::map<TableId, BinlogPosition> schema_valid_from);
 
     // Consumes one whole event (header, body, checksum); appends the events it completes to `out`.
     Status feed(std::string_view event, std::deque<Event>& out);
@@ -48,7 +57,14 @@ private:
     Result<SchemaPtr> schema_for(TableMap& map, const DecodedEvent& ev);
     std::string where(const DecodedEvent& ev) const;
 
+    // The table's schema, if it is captured and its schema applies to the open group.
+    SchemaPtr captured(const TableId& id) const;
+    Status check_new_tables(const DdlStatement& ddl, const QueryEvent& q, const DecodedEvent& ev) const;
+
     std::map<TableId, SchemaPtr> schemas_;
+    std::vector<TablePattern> patterns_;
+    std::optional<BinlogPosition> catalog_read_after_;
+    std::map<TableId, BinlogPosition> schema_valid_from_;
     CollationCharsets charsets_;
     std::size_t max_batch_changes_;
     Checksum checksum_ = Checksum::None;

@@ -103,7 +103,8 @@ Result<mysql::CollationCharsets> load_charsets(my::Connection& conn) {
 
 Result<std::unique_ptr<ChangeSource>> open_mysql_change_source(const MysqlSourceConfig& config,
                                                                const BinlogPosition& start,
-                                                               const std::vector<TableSchema>& tables, LoggerPtr log) {
+                                                               const std::vector<TableSchema>& tables,
+                                                               const MysqlStreamScope& scope, LoggerPtr log) {
     auto url = my::parse_url(config.url);
     if (!url.ok()) {
         return url.status();
@@ -157,6 +158,7 @@ Result<std::unique_ptr<ChangeSource>> open_mysql_change_source(const MysqlSource
                   by_gtid ? " (by GTID)" : "", server_id);
     }
     mysql::TransactionAssembler assembler(tables, std::move(charsets).value(), start, config.max_batch_changes);
+    assembler.set_scope(config.tables, scope.catalog_read_after, scope.schema_valid_from);
     return std::unique_ptr<ChangeSource>(std::make_unique<MysqlChangeSource>(std::move(conn).value(), std::move(rpl),
                                                                              std::move(assembler), std::move(log)));
 }

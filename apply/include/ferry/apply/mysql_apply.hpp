@@ -45,5 +45,8 @@ Result<std::unique_ptr<ChangeSink>> open_mysql_change_sink(const MysqlTargetConf
                                                            std::shared_ptr<spdlog::logger> log);
 
 Status forget_mysql_applied_position(const MysqlTargetConfig& config);
+// Drops these columns of a target table where it has them (source columns the source dropped).
+Status drop_mysql_target_columns(const MysqlTargetConfig& config, const TableId& table,
+                                 const std::vector<std::string>& columns);
 
 }  // namespace ferry::apply

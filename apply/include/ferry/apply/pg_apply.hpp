@@ -44,5 +44,7 @@ Result<std::unique_ptr<ChangeSink>> open_change_sink(const PgTargetConfig& confi
 
 // Removes this pipeline's row from _ferry.applied_position (a fresh start after the state was reset).
 Status forget_applied_position(const PgTargetConfig& config);
+// Drops these columns of a target table where it has them (source columns the source dropped).
+Status drop_target_columns(const PgTargetConfig& config, const TableId& table, const std::vector<std::string>& columns);
 
 }  // namespace ferry::apply

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,9 +80,22 @@ struct MysqlSnapshot {
 };
 Result<MysqlSnapshot> open_mysql_snapshot(const MysqlSourceConfig& config);
 
+// What the stream knows about its tables beyond their schemas.
+struct MysqlStreamScope {
+    // The catalog that listed the tables was read after this position: a table that starts to match
+    // source.tables later (CREATE TABLE, RENAME TABLE) is not among them, and the stream stops with a
+    // retryable error so that the catalog is read again and the table copied. Earlier such
+    // statements concern tables that are gone again.
+    std::optional<BinlogPosition> catalog_read_after;
+    // Tables whose schema comes from the catalog, as of their copy's snapshot: their events before
+    // that position are left out (the copy holds their effect), DDL included.
+    std::map<TableId, BinlogPosition> schema_valid_from;
+};
+
 // Streams the binlog from `start` (a transaction boundary: the end of the last applied transaction).
 Result<std::unique_ptr<ChangeSource>> open_mysql_change_source(const MysqlSourceConfig& config,
                                                                const BinlogPosition& start,
-                                                               const std::vector<TableSchema>& tables, LoggerPtr log);
+                                                               const std::vector<TableSchema>& tables,
+                                                               const MysqlStreamScope& scope, LoggerPtr log);
 
 }  // namespace ferry::capture
