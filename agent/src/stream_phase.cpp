@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "clock.hpp"
@@ -134,6 +136,7 @@ private:
     bool in_transaction_ = false;
     bool skipping_ = false;  // the open source transaction is already at the target
     std::map<TableId, TableSchema> changed_schemas_;  // since the last flush, stored with its position
+    std::set<TableId> dropped_tables_;                 // likewise: their schema and progress are forgotten
     std::size_t batch_changes_ = 0;
     Clock::time_point batch_started_{};
     Clock::time_point last_status_{};
@@ -169,9 +172,16 @@ Status Applier::handle(Event& ev) {
     if (auto* change = std::get_if<SchemaChange>(&ev)) {
         // Recorded even for a transaction the target already has: the stored schemas must describe
         // the source at the stored position, which moves past this statement only with it.
-        changed_schemas_[change->after->id] = *change->after;
+        const TableId& id = change->table();
+        if (change->after) {
+            changed_schemas_[id] = *change->after;
+            dropped_tables_.erase(id);
+        } else {
+            changed_schemas_.erase(id);
+            dropped_tables_.insert(id);
+        }
         // A table copied after this statement already has its shape at the target.
-        const auto copy = settings_.snapshot_positions.find(change->after->id);
+        const auto copy = settings_.snapshot_positions.find(id);
         const bool in_copy = copy != settings_.snapshot_positions.end() && before(current_commit_, copy->second.converge_from);
         return skipping_ || in_copy ? Status() : sink_.change_schema(*change);
     }
@@ -202,7 +212,9 @@ Status Applier::flush() {
         schemas.push_back(std::move(schema));
     }
     changed_schemas_.clear();
-    if (Status st = store_.commit_position(pending_end_, schemas); !st.ok()) {
+    const std::vector<TableId> dropped(dropped_tables_.begin(), dropped_tables_.end());
+    dropped_tables_.clear();
+    if (Status st = store_.commit_position(pending_end_, schemas, dropped); !st.ok()) {
         return st;
     }
     source_.acknowledge(pending_end_);

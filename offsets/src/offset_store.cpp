@@ -269,10 +269,15 @@ Result<std::optional<SourcePosition>> OffsetStore::load_position() {
     return std::optional<SourcePosition>{pos.value()};
 }
 
-Status OffsetStore::commit_position(const SourcePosition& position, const std::vector<TableSchema>& changed) {
+Status OffsetStore::commit_position(const SourcePosition& position, const std::vector<TableSchema>& changed,
+                                    const std::vector<TableId>& dropped) {
     rocksdb::WriteBatch batch;
     for (const auto& t : changed) {
         batch.Put(table_key(kSchemaPrefix, t.id), encode_schema(t));
+    }
+    for (const auto& id : dropped) {  // a table of that name created later starts afresh
+        batch.Delete(table_key(kSchemaPrefix, id));
+        batch.Delete(table_key(kTablePrefix, id));
     }
     batch.Put(kPositionKey, encode_position(position));
     return impl_->write(batch, true, "writing the position");

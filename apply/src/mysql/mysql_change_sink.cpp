@@ -101,6 +101,7 @@ public:
 
     Status apply(const ChangeBatch& batch) override;
     Status change_schema(const SchemaChange& change) override;
+    Status run_ddl(const SchemaChange& change, const std::vector<std::string>& statements);
 
     Status commit(const TxnCommit& commit) override {
         open_txn_dirty_ = false;
@@ -247,6 +248,9 @@ Status MysqlChangeSink::change_schema(const SchemaChange& change) {
     if (open_txn_dirty_) {
         return fail(Status::error(Errc::Internal, "a source transaction with rows and DDL: \"" + change.statement + "\""));
     }
+    if (!change.after) {  // DROP TABLE: the target table goes too
+        return run_ddl(change, {"DROP TABLE IF EXISTS " + my::quote_table(change.before->id.schema, change.before->id.name)});
+    }
     auto t = mysql::translate_table(*change.after, types_, flavor_);
     if (!t.ok()) {
         return fail(t.status());
@@ -279,18 +283,26 @@ Status MysqlChangeSink::change_schema(const SchemaChange& change) {
                 break;
         }
     }
-    if (steps.empty()) {
+    for (auto& step : steps) {
+        step = "ALTER TABLE " + my::quote_table(table.id.schema, table.id.name) + " " + step;
+    }
+    return run_ddl(change, steps);
+}
+
+// DDL commits implicitly: the transactions before it are committed with their position first, and
+// the statements run between two target transactions.
+Status MysqlChangeSink::run_ddl(const SchemaChange& change, const std::vector<std::string>& statements) {
+    if (statements.empty()) {
         return {};
     }
     Status st = run_pending();
     if (st.ok()) {
-        st = pending_ > 0 ? flush() : conn_.run("COMMIT", "ending the target transaction before ALTER TABLE");
+        st = pending_ > 0 ? flush() : conn_.run("COMMIT", "ending the target transaction before DDL");
     }
-    for (const auto& step : steps) {
+    for (const auto& sql : statements) {
         if (st.ok()) {
-            st = conn_.run("ALTER TABLE " + my::quote_table(table.id.schema, table.id.name) + " " + step,
-                           "following \"" + change.statement + "\" at the target");
-            log_->info("target table {}: {}", display_name(table.id), step);
+            st = conn_.run(sql, "following \"" + change.statement + "\" at the target");
+            log_->info("target: {}", sql);
         }
     }
     if (st.ok()) {

@@ -87,6 +87,7 @@ public:
 
     Status apply(const ChangeBatch& batch) override;
     Status change_schema(const SchemaChange& change) override;
+    Status drop_table(const SchemaChange& change);
 
     Status commit(const TxnCommit& commit) override {
         ++pending_;
@@ -293,6 +294,9 @@ Status PgChangeSink::ensure_columns(const SchemaPtr& table) {
 // transactional, so they commit with the rows around them). Each step is taken only if the target
 // still needs it, so a replay after a crash repeats nothing.
 Status PgChangeSink::change_schema(const SchemaChange& change) {
+    if (!change.after) {
+        return drop_table(change);
+    }
     std::optional<pg::PgTranslation> translation;
     const TableSchema* table = change.after.get();
     if (table->engine == Engine::MySql) {
@@ -344,6 +348,22 @@ Status PgChangeSink::change_schema(const SchemaChange& change) {
         }
         log_->info("target table {}: {}", display_name(table->id), sql);
     }
+    return enter_pipeline();
+}
+
+// DROP TABLE at the source: the target table goes too, in the open target transaction.
+Status PgChangeSink::drop_table(const SchemaChange& change) {
+    if (Status st = sync(); !st.ok()) {
+        return st;
+    }
+    if (PQexitPipelineMode(conn_.get()) != 1) {
+        return Status::error(Errc::Transient, "cannot leave pipeline mode on the target connection");
+    }
+    const std::string sql = "DROP TABLE IF EXISTS " + quote_table(change.before->id);
+    if (Status st = conn_.run(sql, "following \"" + change.statement + "\" at the target"); !st.ok()) {
+        return st;
+    }
+    log_->info("target table {} dropped (dropped at the source)", display_name(change.before->id));
     return enter_pipeline();
 }
 

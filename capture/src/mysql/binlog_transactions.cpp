@@ -304,6 +304,9 @@ Status TransactionAssembler::on_ddl(const QueryEvent& q, const DecodedEvent& ev,
         }
         return {};
     }
+    if (ddl.temporary) {
+        return {};  // a temporary table shadows a table of the same name only in its own session
+    }
     if (Status st = check_new_tables(ddl, q, ev); !st.ok()) {
         return st;
     }
@@ -327,9 +330,18 @@ Status TransactionAssembler::on_ddl(const QueryEvent& q, const DecodedEvent& ev,
     if (ddl.kind == DdlStatement::Kind::AlterTable) {
         return on_alter(q, captured.front(), ev, out);
     }
+    if (ddl.kind == DdlStatement::Kind::DropTable) {
+        ensure_begun(ev, out);
+        flush_batch(out);
+        for (const auto& table : captured) {
+            out.emplace_back(SchemaChange{table, nullptr, {}, statement_excerpt(q.statement)});
+            schemas_.erase(table->id);
+        }
+        return {};
+    }
     return Status::error(Errc::Unsupported, "DDL on captured table " + display_name(captured.front()->id) + " at "
                                                 + where(ev) + ": \"" + statement_excerpt(q.statement)
-                                                + "\"; Ferry follows ALTER TABLE (columns and primary key) and TRUNCATE: "
+                                                + "\"; Ferry follows ALTER TABLE (columns and primary key), DROP TABLE and TRUNCATE: "
                                                   "make the same change at the target, then start over with an empty "
                                                   "state_dir");
 }

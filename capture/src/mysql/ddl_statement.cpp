@@ -74,6 +74,7 @@ DdlStatement classify_statement(std::string_view statement, std::string_view def
     } else if (is_word(t[0], "drop") || is_word(t[0], "create")) {
         const bool drop = is_word(t[0], "drop");
         while (i < t.size() && (is_word(t[i], "temporary") || is_word(t[i], "or") || is_word(t[i], "replace"))) {
+            out.temporary = out.temporary || is_word(t[i], "temporary");
             ++i;
         }
         if (i >= t.size() || !is_word(t[i], "table")) {

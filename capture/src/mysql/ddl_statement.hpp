@@ -14,6 +14,7 @@ struct DdlStatement {
     enum class Kind { NotDdl, Truncate, AlterTable, RenameTable, DropTable, CreateTable, OtherDdl };
     Kind kind = Kind::NotDdl;
     std::vector<TableId> tables;  // tables named (RENAME: old and new names)
+    bool temporary = false;       // CREATE/DROP TEMPORARY TABLE: a session's own table, never captured
 };
 
 // `default_schema` is the query event's current database, for unqualified names.

@@ -334,7 +334,8 @@ std::vector<std::string> rows_of(my::Connection& conn, const std::string& db, co
 // With "db.*" configured, a table created while ferry streams is not left out: the stream stops at
 // its CREATE TABLE with a retryable error, the catalog is read again, the table is copied and then
 // streamed. A table created and dropped again in the meantime is gone from the catalog, and its
-// statements in the binlog are passed over instead of asking again and again.
+// statements in the binlog are passed over instead of asking again and again. DROP TABLE drops the
+// target table, and a new table of the same name is copied afresh.
 TEST(FollowedDdl, TablesCreatedLaterThatMatchThePatternAreCopiedAndStreamed) {
     const std::string name = "ddl_new";
     MysqlDb source(name);
@@ -362,6 +363,17 @@ TEST(FollowedDdl, TablesCreatedLaterThatMatchThePatternAreCopiedAndStreamed) {
         const auto want = rows_of(source.connection(), name, table);
         ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, table) == want; }, 60s)) << ferry.log();
     }
+    // Dropped: at the target too, and forgotten, so that a new table of that name is copied afresh.
+    source.run("DROP TABLE " + name + ".n");
+    const std::string n_exists = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + name
+                                 + "' AND TABLE_NAME = 'n'";
+    ASSERT_TRUE(eventually([&] { return my_scalar(target, n_exists) == "0"; }, 60s)) << ferry.log();
+    source.run("CREATE TABLE " + name + ".n (id int PRIMARY KEY, extra int NOT NULL DEFAULT 7, v varchar(20))");
+    source.run("INSERT INTO " + name + ".n (id, v) VALUES (10, 'again')");
+    source.run("UPDATE " + name + ".n SET extra = 8, v = 'again2' WHERE id = 10");
+    const auto again = rows_of(source.connection(), name, "n");
+    ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, "n") == again; }, 60s)) << ferry.log();
+    EXPECT_EQ(my_scalar(target, "SELECT extra FROM " + name + ".n WHERE id = 10"), "8");
     EXPECT_NE(ferry.log().find("appeared at the source"), std::string::npos) << ferry.log();
     EXPECT_TRUE(ferry.running()) << ferry.log();
     ferry.terminate();

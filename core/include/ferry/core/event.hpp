@@ -156,10 +156,12 @@ struct ColumnChange {
 };
 
 // A captured table's columns changed at the source (MySQL/MariaDB DDL in the binlog), inside the
-// source transaction that changed them; the changes after it in the stream use `after`.
+// source transaction that changed them; the changes after it in the stream use `after`. Without
+// `after`, the table was dropped (DROP TABLE) and is captured no more.
 struct SchemaChange {
     SchemaPtr before;
-    SchemaPtr after;
+    SchemaPtr after;  // null: dropped
+    const TableId& table() const { return (after ? after : before)->id; }
     std::vector<ColumnChange> changes;  // in statement order
     std::string statement;              // an excerpt, for messages
 };

@@ -43,8 +43,10 @@ public:
 
     Result<std::optional<SourcePosition>> load_position();
     // Durable on return, together with the schemas of tables whose columns changed up to `position`
-    // (a schema history: the stored schemas always describe the source at the stored position).
-    Status commit_position(const SourcePosition& position, const std::vector<TableSchema>& changed = {});
+    // (a schema history: the stored schemas always describe the source at the stored position), and
+    // without the schema and copy progress of tables dropped at the source.
+    Status commit_position(const SourcePosition& position, const std::vector<TableSchema>& changed = {},
+                           const std::vector<TableId>& dropped = {});
 
     Result<std::optional<std::string>> get_meta(const std::string& key);
     Status put_meta(const std::string& key, const std::string& value);  // durable on return
