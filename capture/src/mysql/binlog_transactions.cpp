@@ -316,6 +316,13 @@ Status TransactionAssembler::on_ddl(const QueryEvent& q, const DecodedEvent& ev,
             captured.push_back(std::move(schema));
         }
     }
+    if (ddl.kind == DdlStatement::Kind::DropDatabase) {  // drops its captured tables
+        for (const auto& [id, schema] : schemas_) {
+            if (id.schema == ddl.database && this->captured(id)) {
+                captured.push_back(schema);
+            }
+        }
+    }
     if (captured.empty()) {
         return {};
     }
@@ -330,7 +337,7 @@ Status TransactionAssembler::on_ddl(const QueryEvent& q, const DecodedEvent& ev,
     if (ddl.kind == DdlStatement::Kind::AlterTable) {
         return on_alter(q, captured.front(), ev, out);
     }
-    if (ddl.kind == DdlStatement::Kind::DropTable) {
+    if (ddl.kind == DdlStatement::Kind::DropTable || ddl.kind == DdlStatement::Kind::DropDatabase) {
         ensure_begun(ev, out);
         flush_batch(out);
         for (const auto& table : captured) {

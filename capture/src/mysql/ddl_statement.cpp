@@ -77,6 +77,13 @@ DdlStatement classify_statement(std::string_view statement, std::string_view def
             out.temporary = out.temporary || is_word(t[i], "temporary");
             ++i;
         }
+        if (drop && i < t.size() && (is_word(t[i], "database") || is_word(t[i], "schema"))) {
+            ++i;
+            skip_if_exists(t, i, false);
+            out.kind = DdlStatement::Kind::DropDatabase;
+            out.database = i < t.size() && is_name(t[i]) ? t[i].text : std::string();
+            return out;
+        }
         if (i >= t.size() || !is_word(t[i], "table")) {
             out.kind = DdlStatement::Kind::OtherDdl;
             return out;

@@ -11,8 +11,9 @@
 namespace ferry::capture::mysql {
 
 struct DdlStatement {
-    enum class Kind { NotDdl, Truncate, AlterTable, RenameTable, DropTable, CreateTable, OtherDdl };
+    enum class Kind { NotDdl, Truncate, AlterTable, RenameTable, DropTable, CreateTable, DropDatabase, OtherDdl };
     Kind kind = Kind::NotDdl;
+    std::string database;         // DropDatabase
     std::vector<TableId> tables;  // tables named (RENAME: old and new names)
     bool temporary = false;       // CREATE/DROP TEMPORARY TABLE: a session's own table, never captured
 };

@@ -335,7 +335,7 @@ std::vector<std::string> rows_of(my::Connection& conn, const std::string& db, co
 // its CREATE TABLE with a retryable error, the catalog is read again, the table is copied and then
 // streamed. A table created and dropped again in the meantime is gone from the catalog, and its
 // statements in the binlog are passed over instead of asking again and again. DROP TABLE drops the
-// target table, and a new table of the same name is copied afresh.
+// target table, and a new table of the same name is copied afresh; DROP DATABASE drops them all.
 TEST(FollowedDdl, TablesCreatedLaterThatMatchThePatternAreCopiedAndStreamed) {
     const std::string name = "ddl_new";
     MysqlDb source(name);
@@ -375,6 +375,10 @@ TEST(FollowedDdl, TablesCreatedLaterThatMatchThePatternAreCopiedAndStreamed) {
     ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, "n") == again; }, 60s)) << ferry.log();
     EXPECT_EQ(my_scalar(target, "SELECT extra FROM " + name + ".n WHERE id = 10"), "8");
     EXPECT_NE(ferry.log().find("appeared at the source"), std::string::npos) << ferry.log();
+    // DROP DATABASE drops its captured tables (at the target: the tables, not the database).
+    source.run("DROP DATABASE " + name);
+    const std::string tables_left = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + name + "'";
+    ASSERT_TRUE(eventually([&] { return my_scalar(target, tables_left) == "0"; }, 60s)) << ferry.log();
     EXPECT_TRUE(ferry.running()) << ferry.log();
     ferry.terminate();
     EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
