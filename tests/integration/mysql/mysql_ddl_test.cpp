@@ -293,6 +293,31 @@ TEST(FollowedDdl, SnapshotReaderRefusesColumnsThatChangedSinceTheCatalog) {
     EXPECT_NE(read.message().find("changed (DDL)"), std::string::npos) << read.message();
 }
 
+// Into PostgreSQL: a dropped table goes at the target in the target transaction, the rest streams on.
+TEST(FollowedDdl, DropTableIntoPostgres) {
+    const std::string name = "ddl_drop_pg";
+    MysqlDb source(name);
+    TestDb target(env("FERRY_TEST_PG_TARGET"), name);
+    ScratchDir dir;
+    source.run("CREATE TABLE " + name + ".a (id int PRIMARY KEY, v varchar(20))");
+    source.run("CREATE TABLE " + name + ".b (id int PRIMARY KEY, v varchar(20))");
+    source.run("INSERT INTO " + name + ".a VALUES (1, 'a1')");
+    source.run("INSERT INTO " + name + ".b VALUES (1, 'b1')");
+    const std::string cfg = config(dir, name, source.url(), target.dsn(), name + ".*", "info");
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("run.log"));
+    const std::string b_exists = "SELECT to_regclass('" + name + ".b') IS NOT NULL";
+    ASSERT_TRUE(eventually([&] { return scalar_or_empty(target, b_exists) == "t"
+                                        && scalar_or_empty(target, "SELECT count(*) FROM " + name + ".b") == "1"; }, 60s))
+        << ferry.log();
+    source.run("DROP TABLE " + name + ".b");
+    source.run("INSERT INTO " + name + ".a VALUES (2, 'a2')");
+    ASSERT_TRUE(eventually([&] { return scalar_or_empty(target, b_exists) == "f"
+                                        && scalar_or_empty(target, "SELECT count(*) FROM " + name + ".a") == "2"; }, 60s))
+        << ferry.log();
+    ferry.terminate();
+    EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
+}
+
 // A copy does not hold its table's metadata lock for long (each key range is read in a snapshot of
 // its own): an ALTER TABLE issued mid-copy completes while the copy goes on, instead of waiting for
 // the whole table and stalling every write to it behind the ALTER.
