@@ -32,7 +32,6 @@ struct Run {
     std::shared_ptr<spdlog::logger> log = make_logger("pipeline");
     SourceCatalog catalog;  // the source's tables as its catalog describes them now (what a copy reads)
     SourceCatalog tables;   // ... as of the stored position (what the stream reads): the schema history
-    std::set<TableId> schemas_from_catalog;  // tables in `tables` with the catalog's schema, not a history
 
     Status prepare_source();
     Status use_schema_history();
@@ -88,9 +87,6 @@ Status Run::use_schema_history() {
     if (!position.ok()) {
         return position.status();
     }
-    for (const auto& t : tables.tables) {
-        schemas_from_catalog.insert(t.id);
-    }
     if (!position.value()) {
         return {};  // a fresh start: the catalog describes the source at the snapshot
     }
@@ -103,7 +99,19 @@ Status Run::use_schema_history() {
                                      [&](const TableSchema& s) { return s.id == t.id; });
         if (t.engine == Engine::MySql && it != stored.value().end() && it->engine == Engine::MySql) {
             t = *it;
-            schemas_from_catalog.erase(t.id);
+        }
+    }
+    // A captured table gone from the catalog was dropped or renamed while Ferry was stopped: the
+    // stream follows it up to that statement (its last changes, then the drop at the target).
+    for (const auto& s : stored.value()) {
+        const bool listed = std::any_of(tables.tables.begin(), tables.tables.end(),
+                                        [&](const TableSchema& t) { return t.id == s.id; });
+        const bool configured = std::any_of(config.source.tables.begin(), config.source.tables.end(),
+                                            [&](const TablePattern& p) {
+                                                return p.schema == s.id.schema && (p.is_wildcard() || p.table == s.id.name);
+                                            });
+        if (!listed && configured && s.engine == Engine::MySql) {
+            tables.tables.push_back(s);
         }
     }
     return {};
@@ -134,13 +142,13 @@ Status Run::check_unchanged_since_resolved() {
         const auto it = std::find_if(now.value().tables.begin(), now.value().tables.end(),
                                      [&](const TableSchema& n) { return n.id == t.id; });
         if (it == now.value().tables.end() || !same(*it, t)) {
-            return Status::error(Errc::Transient, "captured table " + display_name(t.id)
-                                                      + " changed (DDL) while the capture started; starting again");
+            return Status::error(Errc::Restart, "captured table " + display_name(t.id)
+                                                    + " changed (DDL) while the capture started; starting again");
         }
     }
     if (now.value().tables.size() != catalog.tables.size()) {
-        return Status::error(Errc::Transient, "a table matching source.tables appeared while the capture started; "
-                                              "starting again");
+        return Status::error(Errc::Restart, "a table matching source.tables appeared while the capture started; "
+                                            "starting again");
     }
     return {};
 }
@@ -225,6 +233,16 @@ Status Run::copy_pending_tables() {
     SourceCatalog to_copy{{}, catalog.types};
     for (const auto* t : pending) {
         to_copy.tables.push_back(*t);
+    }
+    // A copied table's schema is the one its copy reads, from its copy's first snapshot on (the
+    // stream leaves its earlier events out): stored before any of it can be at the target.
+    for (auto& t : tables.tables) {
+        if (std::any_of(pending.begin(), pending.end(), [&](const TableSchema* p) { return p->id == t.id; })) {
+            t = *std::find_if(catalog.tables.begin(), catalog.tables.end(), [&](const TableSchema& c) { return c.id == t.id; });
+        }
+    }
+    if (Status st = store.put_schemas(tables.tables); !st.ok()) {
+        return st;
     }
     if (Status st = target.prepare(to_copy, config.snapshot != SnapshotMode::Never); !st.ok()) {
         return st;
@@ -316,8 +334,8 @@ Status Run::stream() {
     std::map<TableId, SourcePosition> schema_valid_from;
     for (const auto& [id, p] : progress.value()) {
         settings.snapshot_positions.emplace(id, CopiedAt{p.converge_from, p.snapshot_position});
-        if (schemas_from_catalog.contains(id)) {
-            schema_valid_from.emplace(id, p.converge_from);  // the catalog's shape is the copy's
+        if (position_before(read_from, p.converge_from)) {
+            schema_valid_from.emplace(id, p.converge_from);  // its schema is its copy's
         }
     }
     auto changes = source.open_changes(read_from, tables, schema_valid_from);
@@ -386,12 +404,20 @@ Status run_pipeline(const Config& config, std::stop_token stop) {
     log->info("pipeline {}: {} -> {}, state in {}", config.name, source->describe(), target->describe(), config.state_dir);
     Backoff backoff(1s, 30s);
     for (;;) {
-        Run run{config, store, stop, *source, *target, make_logger("pipeline"), {}, {}, {}};
+        Run run{config, store, stop, *source, *target, make_logger("pipeline"), {}, {}};
         const auto started = std::chrono::steady_clock::now();
         Status st = run.run();
         if (st.ok() || st.code() == Errc::Cancelled || stop.stop_requested()) {
             store.put_status("phase", "stopped").ignore();
             return store.close();
+        }
+        if (st.code() == Errc::Restart) {  // an expected turn, not a failure: no backoff
+            log->info("{}", st.message());
+            if (!wait_or_stop(stop, 100ms)) {
+                store.put_status("phase", "stopped").ignore();
+                return store.close();
+            }
+            continue;
         }
         if (!st.retryable()) {
             store.put_status("phase", "failed").ignore();

@@ -187,13 +187,27 @@ Status Applier::handle(Event& ev) {
     }
     if (auto* c = std::get_if<TxnCommit>(&ev)) {
         in_transaction_ = false;
+        const Status tables_changed =
+            c->tables_changed ? Status::error(Errc::Restart, "a table started to match source.tables at "
+                                                                    + format_position(c->commit_position)
+                                                                    + " (CREATE/RENAME TABLE): reading the catalog "
+                                                                      "again to copy it")
+                              : Status();
         if (skipping_) {
             skipping_ = false;
-            return {};
+            return tables_changed;
         }
         pending_end_ = c->end_position;
         pending_commit_time_ = c->commit_time;
-        return sink_.commit(*c);
+        if (Status st = sink_.commit(*c); !st.ok()) {
+            return st;
+        }
+        if (!tables_changed.ok()) {  // everything up to here durable first: the next run goes on from there
+            if (Status st = flush(); !st.ok()) {
+                return st;
+            }
+        }
+        return tables_changed;
     }
     return {};  // Heartbeat: nothing in flight is needed to move; handled with heartbeats' issue
 }

@@ -13,6 +13,7 @@ std::string_view errc_name(Errc code) noexcept {
         case Errc::Cancelled: return "cancelled";
         case Errc::Internal: return "internal";
         case Errc::Fatal: return "fatal";
+        case Errc::Restart: return "restart";
     }
     return "unknown";
 }

@@ -1,6 +1,7 @@
 #include "binlog_transactions.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "ddl_statement.hpp"
 #include "ferry/core/mysql_types.hpp"
@@ -91,22 +92,41 @@ SchemaPtr TransactionAssembler::captured(const TableId& id) const {
     return from != schema_valid_from_.end() && group_start_ < from->second ? SchemaPtr{} : it->second;
 }
 
-// A table that starts to match source.tables after the catalog was read is not captured yet: never
-// leave its rows out silently.
-Status TransactionAssembler::check_new_tables(const DdlStatement& ddl, const QueryEvent& q, const DecodedEvent& ev) const {
-    if ((ddl.kind != DdlStatement::Kind::CreateTable && ddl.kind != DdlStatement::Kind::RenameTable)
-        || !catalog_read_after_ || group_start_ < *catalog_read_after_) {
-        return {};
+// Not captured yet, and the catalog was read before this statement: never leave its rows out.
+bool TransactionAssembler::appears(const TableId& id) const {
+    if (!catalog_read_after_ || group_start_ < *catalog_read_after_ || schemas_.contains(id)) {
+        return false;
     }
-    for (const auto& id : ddl.tables) {
-        const bool matches = std::any_of(patterns_.begin(), patterns_.end(), [&](const TablePattern& p) {
-            return p.schema == id.schema && (p.is_wildcard() || p.table == id.name);
-        });
-        if (matches && !schemas_.contains(id)) {
-            return Status::error(Errc::Transient, "table " + display_name(id) + " appeared at the source at " + where(ev)
-                                                      + " (\"" + statement_excerpt(q.statement, 60)
-                                                      + "\") and matches source.tables: reading the catalog again "
-                                                        "to copy it");
+    return std::any_of(patterns_.begin(), patterns_.end(), [&](const TablePattern& p) {
+        return p.schema == id.schema && (p.is_wildcard() || p.table == id.name);
+    });
+}
+
+// A captured table dropped (or renamed away): at the target too. Before the catalog was read, a
+// table of that name in the catalog is a newer one (re-created, or renamed in): the catalog is read
+// again once this is applied, so that it is copied afresh.
+void TransactionAssembler::drop(const SchemaPtr& table, const QueryEvent& q, const DecodedEvent& ev,
+                                std::deque<Event>& out) {
+    ensure_begun(ev, out);
+    flush_batch(out);
+    out.emplace_back(SchemaChange{table, nullptr, {}, statement_excerpt(q.statement)});
+    schemas_.erase(table->id);
+    tables_changed_ = tables_changed_ || (catalog_read_after_ && group_start_ < *catalog_read_after_);
+}
+
+// RENAME TABLE a TO b, c TO d: a captured table renamed away is dropped (at the target too: the
+// source has no such table any more); a name that starts to match source.tables has the catalog
+// read again after this transaction, and its table copied. A swap (t TO t_old, t_new TO t) thus
+// copies the new t afresh.
+Status TransactionAssembler::on_rename(const DdlStatement& ddl, const QueryEvent& q, const DecodedEvent& ev,
+                                       std::deque<Event>& out) {
+    for (std::size_t i = 0; i + 1 < ddl.tables.size(); i += 2) {
+        if (auto schema = captured(ddl.tables[i])) {
+            drop(schema, q, ev, out);
+        }
+        if (appears(ddl.tables[i + 1])) {
+            ensure_begun(ev, out);
+            tables_changed_ = true;
         }
     }
     return {};
@@ -250,6 +270,7 @@ void TransactionAssembler::end_group(const DecodedEvent& ev, std::deque<Event>& 
         c.commit_position = group_start_;
         c.end_position = position_;
         c.commit_time = std::chrono::system_clock::time_point(std::chrono::seconds(ev.header.timestamp));
+        c.tables_changed = std::exchange(tables_changed_, false);
         out.emplace_back(std::move(c));
     }
     in_group_ = false;
@@ -307,8 +328,13 @@ Status TransactionAssembler::on_ddl(const QueryEvent& q, const DecodedEvent& ev,
     if (ddl.temporary) {
         return {};  // a temporary table shadows a table of the same name only in its own session
     }
-    if (Status st = check_new_tables(ddl, q, ev); !st.ok()) {
-        return st;
+    if (ddl.kind == DdlStatement::Kind::RenameTable) {
+        return on_rename(ddl, q, ev, out);
+    }
+    if (ddl.kind == DdlStatement::Kind::CreateTable && !ddl.tables.empty() && appears(ddl.tables.front())) {
+        ensure_begun(ev, out);
+        tables_changed_ = true;
+        return {};
     }
     std::vector<SchemaPtr> captured;
     for (const auto& id : ddl.tables) {
@@ -338,11 +364,8 @@ Status TransactionAssembler::on_ddl(const QueryEvent& q, const DecodedEvent& ev,
         return on_alter(q, captured.front(), ev, out);
     }
     if (ddl.kind == DdlStatement::Kind::DropTable || ddl.kind == DdlStatement::Kind::DropDatabase) {
-        ensure_begun(ev, out);
-        flush_batch(out);
         for (const auto& table : captured) {
-            out.emplace_back(SchemaChange{table, nullptr, {}, statement_excerpt(q.statement)});
-            schemas_.erase(table->id);
+            drop(table, q, ev, out);
         }
         return {};
     }

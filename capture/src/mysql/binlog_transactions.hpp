@@ -27,8 +27,9 @@ public:
                          std::size_t max_batch_changes);
 
     // `patterns`: source.tables. A statement after `catalog_read_after` that makes a table match
-    // them (CREATE TABLE, RENAME TABLE) is an Errc::Transient error: the catalog must be read again
-    // for the table to be copied. Tables in `schema_valid_from` are left out before that position.
+    // them (CREATE TABLE, RENAME TABLE) marks its transaction's TxnCommit tables_changed: the
+    // catalog must be read again for the table to be copied. Tables in `schema_valid_from` are left
+    // out before that position.
     void set_scope(std::vector<TablePattern> patterns, std::optional<BinlogPosition> catalog_read_after,
                    std::map<TableId, BinlogPosition> schema_valid_from);
 
@@ -59,7 +60,10 @@ private:
 
     // The table's schema, if it is captured and its schema applies to the open group.
     SchemaPtr captured(const TableId& id) const;
-    Status check_new_tables(const DdlStatement& ddl, const QueryEvent& q, const DecodedEvent& ev) const;
+    // A table that starts to match source.tables after the catalog was read.
+    bool appears(const TableId& id) const;
+    void drop(const SchemaPtr& table, const QueryEvent& q, const DecodedEvent& ev, std::deque<Event>& out);
+    Status on_rename(const DdlStatement& ddl, const QueryEvent& q, const DecodedEvent& ev, std::deque<Event>& out);
 
     std::map<TableId, SchemaPtr> schemas_;
     std::vector<TablePattern> patterns_;
@@ -78,6 +82,7 @@ private:
     bool in_group_ = false;
     bool standalone_ = false;
     bool begun_ = false;  // TxnBegin emitted for the open group
+    bool tables_changed_ = false;  // for the open group's TxnCommit
     BinlogPosition group_start_;
     std::uint32_t group_domain_ = 0;
     std::uint32_t group_server_ = 0;

@@ -316,6 +316,24 @@ TEST(FollowedDdl, DropTableIntoPostgres) {
         << ferry.log();
     ferry.terminate();
     EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
+    // Changed, then dropped while ferry is stopped: gone from the catalog, still followed up to its
+    // DROP TABLE in the binlog.
+    source.run("CREATE TABLE " + name + ".c (id int PRIMARY KEY)");
+    source.run("INSERT INTO " + name + ".c VALUES (1)");
+    FerryProcess again({"run", "-c", cfg}, dir.path("again.log"));
+    const std::string c_rows = "SELECT count(*) FROM " + name + ".c";
+    ASSERT_TRUE(eventually([&] { return scalar_or_empty(target, c_rows) == "1"; }, 60s)) << again.log();
+    again.terminate();
+    EXPECT_EQ(again.wait(30s), 0) << again.log();
+    source.run("INSERT INTO " + name + ".a VALUES (3, 'a3')");
+    source.run("DROP TABLE " + name + ".c");
+    FerryProcess last({"run", "-c", cfg}, dir.path("last.log"));
+    const std::string c_exists = "SELECT to_regclass('" + name + ".c') IS NOT NULL";
+    ASSERT_TRUE(eventually([&] { return scalar_or_empty(target, c_exists) == "f"
+                                        && scalar_or_empty(target, "SELECT count(*) FROM " + name + ".a") == "3"; }, 60s))
+        << last.log();
+    last.terminate();
+    EXPECT_EQ(last.wait(30s), 0) << last.log();
 }
 
 // A copy does not hold its table's metadata lock for long (each key range is read in a snapshot of
@@ -360,7 +378,8 @@ std::vector<std::string> rows_of(my::Connection& conn, const std::string& db, co
 // its CREATE TABLE with a retryable error, the catalog is read again, the table is copied and then
 // streamed. A table created and dropped again in the meantime is gone from the catalog, and its
 // statements in the binlog are passed over instead of asking again and again. DROP TABLE drops the
-// target table, and a new table of the same name is copied afresh; DROP DATABASE drops them all.
+// target table, and a new table of the same name is copied afresh; a RENAME TABLE swap copies the
+// new table; DROP DATABASE drops them all.
 TEST(FollowedDdl, TablesCreatedLaterThatMatchThePatternAreCopiedAndStreamed) {
     const std::string name = "ddl_new";
     MysqlDb source(name);
@@ -399,7 +418,20 @@ TEST(FollowedDdl, TablesCreatedLaterThatMatchThePatternAreCopiedAndStreamed) {
     const auto again = rows_of(source.connection(), name, "n");
     ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, "n") == again; }, 60s)) << ferry.log();
     EXPECT_EQ(my_scalar(target, "SELECT extra FROM " + name + ".n WHERE id = 10"), "8");
-    EXPECT_NE(ferry.log().find("appeared at the source"), std::string::npos) << ferry.log();
+    EXPECT_NE(ferry.log().find("reading the catalog again"), std::string::npos) << ferry.log();
+    // An online schema change's swap (gh-ost, pt-online-schema-change): the new t is copied afresh,
+    // the old one lives on under its new name.
+    for (const char* step : {"CREATE TABLE t_new LIKE t", "ALTER TABLE t_new ADD COLUMN w int NOT NULL DEFAULT 5",
+                             "INSERT INTO t_new (id, v) SELECT id, v FROM t", "RENAME TABLE t TO t_old, t_new TO t",
+                             "INSERT INTO t (id, v, w) VALUES (3, 'three', 6)", "UPDATE t_old SET v = 'old' WHERE id = 2"}) {
+        source.run("USE " + name);
+        source.run(step);
+    }
+    for (const char* table : {"t", "t_old"}) {
+        const auto want = rows_of(source.connection(), name, table);
+        ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, table) == want; }, 60s)) << ferry.log();
+    }
+    EXPECT_EQ(my_scalar(target, "SELECT SUM(w) FROM " + name + ".t"), my_scalar(source, "SELECT SUM(w) FROM " + name + ".t"));
     // DROP DATABASE drops its captured tables (at the target: the tables, not the database).
     source.run("DROP DATABASE " + name);
     const std::string tables_left = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + name + "'";

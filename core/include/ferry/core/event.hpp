@@ -137,6 +137,9 @@ struct TxnCommit {
     SourcePosition commit_position;  // same as TxnBegin's
     SourcePosition end_position;     // PG: end of the commit record; the resume point once applied
     std::chrono::system_clock::time_point commit_time;
+    // The transaction made a table match the captured set (CREATE/RENAME TABLE): once it is
+    // applied, the source's catalog must be read again so that the table is copied and captured.
+    bool tables_changed = false;
 };
 struct Heartbeat {
     SourcePosition position;

@@ -24,6 +24,7 @@ enum class Errc : std::uint8_t {
     Cancelled = 6,      // stop requested
     Internal = 7,       // a bug: an invariant was violated
     Fatal = 8,          // server state the operator must fix (privileges, settings, diverged target)
+    Restart = 9,        // the source's set of tables changed: start the run again at once (no backoff)
 };
 
 std::string_view errc_name(Errc code) noexcept;
