@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
-#include <set>
 
 #include "drivers.hpp"
 #include "ferry/core/backoff.hpp"
@@ -107,9 +106,7 @@ Status Run::use_schema_history() {
         const bool listed = std::any_of(tables.tables.begin(), tables.tables.end(),
                                         [&](const TableSchema& t) { return t.id == s.id; });
         const bool configured = std::any_of(config.source.tables.begin(), config.source.tables.end(),
-                                            [&](const TablePattern& p) {
-                                                return p.schema == s.id.schema && (p.is_wildcard() || p.table == s.id.name);
-                                            });
+                                            [&](const TablePattern& p) { return p.matches(s.id); });
         if (!listed && configured && s.engine == Engine::MySql) {
             tables.tables.push_back(s);
         }

@@ -97,9 +97,7 @@ bool TransactionAssembler::appears(const TableId& id) const {
     if (!catalog_read_after_ || group_start_ < *catalog_read_after_ || schemas_.contains(id)) {
         return false;
     }
-    return std::any_of(patterns_.begin(), patterns_.end(), [&](const TablePattern& p) {
-        return p.schema == id.schema && (p.is_wildcard() || p.table == id.name);
-    });
+    return std::any_of(patterns_.begin(), patterns_.end(), [&](const TablePattern& p) { return p.matches(id); });
 }
 
 // A captured table dropped (or renamed away): at the target too. Before the catalog was read, a

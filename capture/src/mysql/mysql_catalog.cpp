@@ -228,7 +228,7 @@ Result<SourceCatalog> MysqlCatalogImpl::resolve_tables() {
     for (const auto& pattern : config_.tables) {
         bool matched = false;
         for (const auto& [id, t] : all) {
-            if (id.schema != pattern.schema || (!pattern.is_wildcard() && id.name != pattern.table)) {
+            if (!pattern.matches(id)) {
                 continue;
             }
             matched = true;

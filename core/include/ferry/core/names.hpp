@@ -23,6 +23,7 @@ struct TablePattern {
     std::string schema;
     std::string table;  // "*" for every table
     bool is_wildcard() const { return table == "*"; }
+    bool matches(const TableId& id) const { return schema == id.schema && (is_wildcard() || table == id.name); }
 };
 Result<TablePattern> parse_table_pattern(std::string_view text);
 
