@@ -256,6 +256,10 @@ Status Run::copy_pending_tables() {
 // the target have the old columns. It starts over (its table's changes before the new snapshot are
 // skipped, the statement included, so the target's columns are brought in step here and by prepare).
 Status Run::restart_reshaped_copies(const std::vector<const TableSchema*>& pending) {
+    auto progress = store.table_progress();
+    if (!progress.ok()) {
+        return progress.status();
+    }
     for (const auto* t : pending) {
         const auto history = std::find_if(tables.tables.begin(), tables.tables.end(),
                                           [&](const TableSchema& h) { return h.id == t->id; });
@@ -273,10 +277,6 @@ Status Run::restart_reshaped_copies(const std::vector<const TableSchema*>& pendi
         }
         if (Status st = target.drop_columns(t->id, dropped); !st.ok()) {
             return st;
-        }
-        auto progress = store.table_progress();
-        if (!progress.ok()) {
-            return progress.status();
         }
         const auto it = progress.value().find(t->id);
         if (it != progress.value().end() && it->second.state == offsets::TableState::Copying) {

@@ -45,4 +45,13 @@ Result<std::string> gtid_at(my::Connection& conn, const std::string& file, std::
     return row.value() ? my::field(*row.value(), 0) : std::string();
 }
 
+Result<my::Connection> connect_source(std::string_view url, std::string_view purpose, my::Connection::Options options) {
+    auto parsed = my::parse_url(url);
+    if (!parsed.ok()) {
+        return parsed.status();
+    }
+    parsed.value().database.clear();
+    return my::Connection::connect(parsed.value(), purpose, options);
+}
+
 }  // namespace ferry::capture::mysql

@@ -8,6 +8,11 @@
 
 namespace ferry::capture::mysql {
 
+// Connects to the source for `purpose` without selecting the URL's database: every statement names
+// its tables in full, and a DROP DATABASE of that database must not make reconnecting impossible.
+Result<my::Connection> connect_source(std::string_view url, std::string_view purpose,
+                                      my::Connection::Options options = {});
+
 // Whether the connected server is MariaDB (its version string says so) rather than MySQL.
 Result<bool> is_mariadb(my::Connection& conn);
 

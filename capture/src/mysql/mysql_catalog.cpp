@@ -281,11 +281,7 @@ std::string describe_mysql_url(const std::string& url) {
 }
 
 Result<std::unique_ptr<MysqlCatalog>> MysqlCatalog::connect(const MysqlSourceConfig& config, LoggerPtr log) {
-    auto url = my::parse_url(config.url);
-    if (!url.ok()) {
-        return url.status();
-    }
-    auto conn = my::Connection::connect(url.value(), "catalog");
+    auto conn = mysql::connect_source(config.url, "catalog");
     if (!conn.ok()) {
         return conn.status();
     }

@@ -105,11 +105,7 @@ Result<std::unique_ptr<ChangeSource>> open_mysql_change_source(const MysqlSource
                                                                const BinlogPosition& start,
                                                                const std::vector<TableSchema>& tables,
                                                                const MysqlStreamScope& scope, LoggerPtr log) {
-    auto url = my::parse_url(config.url);
-    if (!url.ok()) {
-        return url.status();
-    }
-    auto conn = my::Connection::connect(url.value(), "binlog", {kReadTimeoutSeconds, false});
+    auto conn = mysql::connect_source(config.url, "binlog", {kReadTimeoutSeconds, false});
     if (!conn.ok()) {
         return conn.status();
     }

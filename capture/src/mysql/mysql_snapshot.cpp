@@ -295,11 +295,7 @@ private:
 }  // namespace
 
 Result<MysqlSnapshot> open_mysql_snapshot(const MysqlSourceConfig& config) {
-    auto url = my::parse_url(config.url);
-    if (!url.ok()) {
-        return url.status();
-    }
-    auto conn = my::Connection::connect(url.value(), "snapshot");
+    auto conn = mysql::connect_source(config.url, "snapshot");
     if (!conn.ok()) {
         return conn.status();
     }

@@ -18,6 +18,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Runs statements one by one with `db` as the current database.
+void run_in(MysqlDb& source, const std::string& db, std::initializer_list<std::string> statements) {
+    for (const auto& sql : statements) {
+        source.run("USE " + db);
+        source.run(sql);
+    }
+}
+
 // The source table's columns, in order.
 std::vector<std::string> source_columns(MysqlDb& source, const std::string& db) {
     std::vector<std::string> out;
@@ -67,7 +75,7 @@ void follows_ddl(MysqlDb& source, const std::string& db, const DdlTarget& target
     {
         FerryProcess ferry({"run", "-c", cfg}, dir.path("run1.log"));
         ASSERT_TRUE(eventually(equal, 60s)) << ferry.log();
-        for (const char* step : {
+        run_in(source, db, {
                  "ALTER TABLE t ADD COLUMN d datetime(3) AFTER a",
                  "INSERT INTO t VALUES (3, 'three', '2024-01-02 03:04:05.678', 30, 3.50, 'x')",
                  "ALTER TABLE t DROP COLUMN b",
@@ -78,25 +86,19 @@ void follows_ddl(MysqlDb& source, const std::string& db, const DdlTarget& target
                  "DELETE FROM t WHERE id = 2",
                  // the rows already there get the defaults without row events
                  "ALTER TABLE t ADD COLUMN price decimal(8,2) NOT NULL DEFAULT 9.5 AFTER id",
-                 "UPDATE t SET price = 1 WHERE id = 3"}) {
-            source.run("USE " + db);
-            source.run(step);
-        }
+                 "UPDATE t SET price = 1 WHERE id = 3"});
         ASSERT_TRUE(eventually(equal, 60s)) << ferry.log();
         ferry.terminate();
         ASSERT_EQ(ferry.wait(30s), 0) << ferry.log();
     }
     // While ferry is stopped: rows in the old shape, then DDL, then rows in the new shape.
-    for (const char* step : {"INSERT INTO t (id, title, d, amount, e) VALUES (5, 'five', NULL, 5, 'x')",
+    run_in(source, db, {"INSERT INTO t (id, title, d, amount, e) VALUES (5, 'five', NULL, 5, 'x')",
                              "ALTER TABLE t ADD COLUMN z int FIRST",
                              "INSERT INTO t (z, id, title, d, amount, e) VALUES (6, 60, 'six', NULL, 6, 'y')",
                              "ALTER TABLE t MODIFY e enum('x','y','w')", "UPDATE t SET e = 'w', z = 7 WHERE id = 5",
                              "ALTER TABLE t ADD COLUMN qty int NOT NULL, ADD COLUMN size enum('s','m') NOT NULL, "
                              "ADD COLUMN since date DEFAULT '2024-01-01', ADD COLUMN note varchar(10) NOT NULL DEFAULT 'it''s'",
-                             "UPDATE t SET qty = 8, size = 'm' WHERE id = 60"}) {
-        source.run("USE " + db);
-        source.run(step);
-    }
+                             "UPDATE t SET qty = 8, size = 'm' WHERE id = 60"});
     FerryProcess ferry({"run", "-c", cfg}, dir.path("run2.log"));
     ASSERT_TRUE(eventually(equal, 60s)) << ferry.log();
     EXPECT_EQ(target.dump(source_columns(source, db)).size(), 5U);
@@ -173,11 +175,8 @@ TEST(FollowedDdl, CopyInterruptedByDdlStartsOver) {
         ferry.wait(10s);
         ASSERT_TRUE(locker.value().run("UNLOCK TABLES", "unlock").ok());
     }
-    for (const std::string step : {"ALTER TABLE t ADD COLUMN extra int NOT NULL DEFAULT 3 AFTER id, DROP COLUMN gone",
-                                   "UPDATE t SET extra = 4 WHERE id % 1000 = 0", "DELETE FROM t WHERE id % 999 = 0"}) {
-        source.run("USE " + name);
-        source.run(step);
-    }
+    run_in(source, name, {"ALTER TABLE t ADD COLUMN extra int NOT NULL DEFAULT 3 AFTER id, DROP COLUMN gone",
+                                   "UPDATE t SET extra = 4 WHERE id % 1000 = 0", "DELETE FROM t WHERE id % 999 = 0"});
     FerryProcess ferry({"run", "-c", cfg}, dir.path("restart.log"));
     const auto columns = source_columns(source, name);
     const auto want = mysql_dump(source.connection(), columns, name);
@@ -374,9 +373,8 @@ std::vector<std::string> rows_of(my::Connection& conn, const std::string& db, co
     return out;
 }
 
-// With "db.*" configured, a table created while ferry streams is not left out: the stream stops at
-// its CREATE TABLE with a retryable error, the catalog is read again, the table is copied and then
-// streamed. A table created and dropped again in the meantime is gone from the catalog, and its
+// With "db.*" configured, a table created while ferry streams is not left out: once its CREATE
+// TABLE is applied the run starts again, reads the catalog, copies the table and streams it. A table created and dropped again in the meantime is gone from the catalog, and its
 // statements in the binlog are passed over instead of asking again and again. DROP TABLE drops the
 // target table, and a new table of the same name is copied afresh; a RENAME TABLE swap copies the
 // new table; DROP DATABASE drops them all.
@@ -391,18 +389,12 @@ TEST(FollowedDdl, TablesCreatedLaterThatMatchThePatternAreCopiedAndStreamed) {
     FerryProcess ferry({"run", "-c", cfg}, dir.path("run.log"));
     ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, "t") == rows_of(source.connection(), name, "t"); },
                            60s)) << ferry.log();
-    for (const char* step : {"CREATE TABLE tmp (id int PRIMARY KEY, v int)", "INSERT INTO tmp VALUES (1, 1)",
+    run_in(source, name, {"CREATE TABLE tmp (id int PRIMARY KEY, v int)", "INSERT INTO tmp VALUES (1, 1)",
                              "DROP TABLE tmp", "CREATE TABLE n (id int PRIMARY KEY, v varchar(20))",
-                             "INSERT INTO n VALUES (1, 'a'), (2, 'b')", "INSERT INTO t VALUES (2, 'two')"}) {
-        source.run("USE " + name);
-        source.run(step);
-    }
+                             "INSERT INTO n VALUES (1, 'a'), (2, 'b')", "INSERT INTO t VALUES (2, 'two')"});
     ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, "n") == rows_of(source.connection(), name, "n"); },
                            60s)) << ferry.log();
-    for (const char* step : {"UPDATE n SET v = 'c' WHERE id = 2", "INSERT INTO n VALUES (3, 'd')", "DELETE FROM t WHERE id = 1"}) {
-        source.run("USE " + name);
-        source.run(step);
-    }
+    run_in(source, name, {"UPDATE n SET v = 'c' WHERE id = 2", "INSERT INTO n VALUES (3, 'd')", "DELETE FROM t WHERE id = 1"});
     for (const char* table : {"t", "n"}) {
         const auto want = rows_of(source.connection(), name, table);
         ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, table) == want; }, 60s)) << ferry.log();
@@ -421,12 +413,9 @@ TEST(FollowedDdl, TablesCreatedLaterThatMatchThePatternAreCopiedAndStreamed) {
     EXPECT_NE(ferry.log().find("reading the catalog again"), std::string::npos) << ferry.log();
     // An online schema change's swap (gh-ost, pt-online-schema-change): the new t is copied afresh,
     // the old one lives on under its new name.
-    for (const char* step : {"CREATE TABLE t_new LIKE t", "ALTER TABLE t_new ADD COLUMN w int NOT NULL DEFAULT 5",
+    run_in(source, name, {"CREATE TABLE t_new LIKE t", "ALTER TABLE t_new ADD COLUMN w int NOT NULL DEFAULT 5",
                              "INSERT INTO t_new (id, v) SELECT id, v FROM t", "RENAME TABLE t TO t_old, t_new TO t",
-                             "INSERT INTO t (id, v, w) VALUES (3, 'three', 6)", "UPDATE t_old SET v = 'old' WHERE id = 2"}) {
-        source.run("USE " + name);
-        source.run(step);
-    }
+                             "INSERT INTO t (id, v, w) VALUES (3, 'three', 6)", "UPDATE t_old SET v = 'old' WHERE id = 2"});
     for (const char* table : {"t", "t_old"}) {
         const auto want = rows_of(source.connection(), name, table);
         ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, table) == want; }, 60s)) << ferry.log();
