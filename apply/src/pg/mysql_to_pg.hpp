@@ -17,16 +17,28 @@ namespace ferry::apply::pg {
 
 enum class ValueRule : std::uint8_t { AsIs, Boolean, Year, Date, Time, Timestamp, TimestampUtc, Enum };
 
+// The PostgreSQL type a column is mapped to, as far as its binary COPY form goes
+// (mysql_binary_copy.hpp); each has one type OID, but Enum (any enum type).
+enum class BinaryForm : std::uint8_t {
+    Bool, Int2, Int4, Int8, Numeric, Float4, Float8, Bit, Date, Time, Timestamp, TimestampTz,
+    Varchar, Text, Enum, Bytea, Jsonb,
+};
+std::uint32_t type_oid(BinaryForm form);  // 0 for Enum
+
 struct PgTranslation {
     TableSchema table;            // the same table with PostgreSQL type names
     std::vector<UserType> types;  // enum types its columns use
     std::vector<ValueRule> rules;  // per column
+    std::vector<BinaryForm> forms;  // per column
     bool converts = false;         // some column's values change on the way
 };
 
 PgTranslation translate_mysql_table(const TableSchema& mysql_table);
 
-// Converts one value in place; Errc::Unsupported saying why PostgreSQL cannot hold it.
+// Errc::Unsupported saying why PostgreSQL cannot hold the value, or OK.
+Status check_value(ValueRule rule, std::string_view value);
+
+// Converts one value in place to PostgreSQL's text form; errors as check_value.
 Status convert_value(ValueRule rule, std::string& value);
 
 // Converts a whole row image; errors name the table and column.

@@ -6,6 +6,7 @@
 
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
+#include "mysql_binary_copy.hpp"
 #include "mysql_to_pg.hpp"
 #include "ferry/pq/connection.hpp"
 
@@ -44,7 +45,7 @@ public:
         if (!format.ok()) {
             return format.status();
         }
-        format_ = format.value();
+        format_ = encode_binary_ ? CopyFormat::Binary : format.value();
         if (Status st = conn_.run("BEGIN", what_); !st.ok()) {
             return st;
         }
@@ -65,6 +66,13 @@ public:
     }
 
     Status write(const SnapshotChunk& source_chunk) override {
+        if (encode_binary_) {
+            encoded_.clear();
+            if (Status st = pg::append_binary_rows(*translation_, source_chunk.copy_data, encoded_); !st.ok()) {
+                return st.with_context(what_);
+            }
+            return put_copy_data(encoded_);
+        }
         SnapshotChunk converted;
         if (translation_ && translation_->converts) {
             if (Status st = convert_chunk(source_chunk, converted); !st.ok()) {
@@ -72,10 +80,7 @@ public:
             }
         }
         const SnapshotChunk& chunk = translation_ && translation_->converts ? converted : source_chunk;
-        if (PQputCopyData(conn_.get(), chunk.copy_data.data(), static_cast<int>(chunk.copy_data.size())) != 1) {
-            return Status::error(Errc::Transient, what_ + ": " + PQerrorMessage(conn_.get()));
-        }
-        return {};
+        return put_copy_data(chunk.copy_data);
     }
 
     Status checkpoint(const LoadCheckpoint& checkpoint) override {
@@ -113,34 +118,56 @@ public:
     }
 
 private:
-    // Binary COPY carries type OIDs inside arrays and needs identical types on both sides, so it is
-    // used only when every column has a built-in type and the target column's type is the same.
+    // Binary COPY carries type OIDs inside arrays and needs identical types on both sides, so
+    // PostgreSQL rows go binary only when every column has a built-in type and the target column's
+    // type is the same. MySQL rows arrive as text and are encoded here when every target column has
+    // the mapped type (a table the user created with other types takes text, which PostgreSQL casts).
     Result<CopyFormat> choose_format() {
+        encode_binary_ = false;
         constexpr std::uint32_t kFirstNormalObjectId = 16384;
-        for (const auto& c : table_->columns) {
-            if (c.type_oid == 0 || c.type_oid >= kFirstNormalObjectId) {
-                return CopyFormat::Text;
+        if (!translation_) {
+            for (const auto& c : table_->columns) {
+                if (c.type_oid == 0 || c.type_oid >= kFirstNormalObjectId) {
+                    return CopyFormat::Text;
+                }
             }
         }
         auto res = conn_.exec_params(
-            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = "
-            "a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND "
-            "a.attnum > 0 AND NOT a.attisdropped",
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid, t.typtype = 'e' FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON "
+            "t.oid = a.atttypid WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
             {table_->id.schema, table_->id.name}, what_);
         if (!res.ok()) {
             return res.status();
         }
-        std::map<std::string, std::string> target_types;
+        struct TargetType {
+            std::string name;
+            std::uint32_t oid = 0;
+            bool is_enum = false;
+        };
+        std::map<std::string, TargetType> target_types;
         for (int i = 0; i < PQntuples(res.value().get()); ++i) {
-            target_types.emplace(pq::field(res.value().get(), i, 0), pq::field(res.value().get(), i, 1));
+            const PGresult* r = res.value().get();
+            target_types.emplace(pq::field(r, i, 0), TargetType{pq::field(r, i, 1),
+                                                                static_cast<std::uint32_t>(std::stoul(pq::field(r, i, 2))),
+                                                                pq::field(r, i, 3) == "t"});
         }
-        for (const auto& c : table_->columns) {
-            const auto it = target_types.find(c.name);
-            if (it == target_types.end() || it->second != c.type_name) {
+        for (std::size_t i = 0; i < table_->columns.size(); ++i) {
+            const auto it = target_types.find(table_->columns[i].name);
+            if (it == target_types.end()) {
+                return CopyFormat::Text;
+            }
+            const TargetType& target = it->second;
+            const bool same = translation_ ? (translation_->forms[i] == pg::BinaryForm::Enum
+                                                  ? target.is_enum
+                                                  : target.oid == pg::type_oid(translation_->forms[i]))
+                                           : target.name == table_->columns[i].type_name;
+            if (!same) {
                 return CopyFormat::Text;
             }
         }
-        return CopyFormat::Binary;
+        encode_binary_ = translation_.has_value();
+        return translation_ ? CopyFormat::Text : CopyFormat::Binary;
     }
 
     // Tables ferry created for a snapshot get their primary key after the copy: one sorted index
@@ -178,10 +205,29 @@ private:
         pq::ResultPtr res{PQexec(conn_.get(), ("COPY " + quote_table(table_->id) + " (" + columns + ") FROM STDIN"
                                                + (options.empty() ? "" : " (" + options + ")"))
                                                   .c_str())};
-        return conn_.check(res.get(), what_);
+        if (Status st = conn_.check(res.get(), what_); !st.ok() || !encode_binary_) {
+            return st;
+        }
+        encoded_.clear();
+        pg::append_binary_copy_header(encoded_);
+        return put_copy_data(encoded_);
+    }
+
+    Status put_copy_data(const std::string& data) {
+        if (PQputCopyData(conn_.get(), data.data(), static_cast<int>(data.size())) != 1) {
+            return Status::error(Errc::Transient, what_ + ": " + PQerrorMessage(conn_.get()));
+        }
+        return {};
     }
 
     Status end_copy() {
+        if (encode_binary_) {
+            encoded_.clear();
+            pg::append_binary_copy_trailer(encoded_);
+            if (Status st = put_copy_data(encoded_); !st.ok()) {
+                return st;
+            }
+        }
         if (PQputCopyEnd(conn_.get(), nullptr) != 1) {
             return Status::error(Errc::Transient, what_ + ": " + PQerrorMessage(conn_.get()));
         }
@@ -201,7 +247,9 @@ private:
 
     std::string pipeline_;
     pq::Connection conn_;
-    CopyFormat format_ = CopyFormat::Text;
+    CopyFormat format_ = CopyFormat::Text;  // of the COPY
+    bool encode_binary_ = false;             // MySQL text rows encoded as binary COPY (mysql_binary_copy.hpp)
+    std::string encoded_;                    // reused buffer of encoded rows
     // Rows from MySQL/MariaDB whose values PostgreSQL reads differently: only the fields whose
     // column has a conversion rule are unescaped, converted and escaped again; the rest pass as is.
     Status convert_chunk(const SnapshotChunk& in, SnapshotChunk& out) const {

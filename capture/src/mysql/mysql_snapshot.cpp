@@ -263,7 +263,12 @@ private:
                 append_copy_null(out);
                 continue;
             }
-            auto text = convert(columns.rules[i], columns.types[i], std::string_view(row[i], lengths[i]));
+            const std::string_view raw(row[i], lengths[i]);
+            if (columns.rules[i] == Read::AsIs) {  // most columns: the server's text is the form
+                append_copy_field(out, raw);
+                continue;
+            }
+            auto text = convert(columns.rules[i], columns.types[i], raw);
             if (!text.ok()) {
                 return text.status().with_context("column " + table.columns[i].name);
             }
@@ -279,7 +284,7 @@ private:
             case Read::Double: return mysql::double_from_server_text(text);
             case Read::Bits: return mysql::format_bits(text, type.length);
             case Read::Hex: return mysql::hex_bytes(text);
-            case Read::AsIs: return std::string(text);
+            case Read::AsIs: break;
         }
         return std::string(text);
     }

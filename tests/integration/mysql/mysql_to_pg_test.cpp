@@ -56,6 +56,36 @@ TEST(MysqlToPostgres, EveryTypeArrivesTheSameBySnapshotAndStream) {
     EXPECT_EQ(ferry.wait(20s), 0) << ferry.log();
 }
 
+// A value PostgreSQL has no form for stops the pipeline naming table and column: in the copy (binary
+// COPY) with nothing of the table loaded, and in the stream also naming the position, with nothing of
+// the transaction applied.
+TEST(MysqlToPostgres, ValueTheTargetCannotHoldStopsWithTableColumnAndPosition) {
+    const std::string name = "m2p_bad";
+    MysqlDb source(name);
+    TestDb target(env("FERRY_TEST_PG_TARGET"), name);
+    ScratchDir dir;
+    const std::string lax = "SET SESSION sql_mode = 'ALLOW_INVALID_DATES'; ";
+    source.run("CREATE TABLE " + name + ".t (id int PRIMARY KEY, d date)");
+    source.run(lax + "INSERT INTO " + name + ".t VALUES (1, '2024-01-01'), (2, '2024-02-30')");
+    const std::string cfg = config(dir, name, source.url(), target.dsn(), name + ".t");
+    auto [code, log] = run_ferry({"run", "-c", cfg}, dir.path("copy.log"), 60s);
+    EXPECT_EQ(code, 1) << log;
+    EXPECT_NE(log.find("m2p_bad.t into the target: column d: an impossible date"), std::string::npos) << log;
+    EXPECT_EQ(scalar_or_empty(target, "SELECT count(*) FROM " + name + ".t"), "0");
+
+    source.run("UPDATE " + name + ".t SET d = '2024-02-28' WHERE id = 2");
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("stream.log"));
+    ASSERT_TRUE(eventually([&] { return scalar_or_empty(target, "SELECT count(*) FROM " + name + ".t") == "2"; }, 30s))
+        << ferry.log();
+    source.run(lax + "BEGIN; INSERT INTO " + name + ".t VALUES (3, '2024-03-01'); INSERT INTO " + name
+               + ".t VALUES (4, '2024-00-01'); COMMIT");
+    EXPECT_EQ(ferry.wait(30s), 1) << ferry.log();
+    const std::string stream_log = ferry.log();
+    EXPECT_NE(stream_log.find("m2p_bad.t column d: a zero date"), std::string::npos) << stream_log;
+    EXPECT_NE(stream_log.find(" at binlog."), std::string::npos) << stream_log;  // the source position
+    EXPECT_EQ(scalar_or_empty(target, "SELECT count(*) FROM " + name + ".t"), "2");  // nothing of the transaction
+}
+
 // kill -9 at random moments inside the copy and while streaming, under concurrent multi-statement
 // transactions and binlog rotations: after every kill the target holds whole transactions only (the
 // balance sum is unchanged), and after the last restart it equals the source row by row.
