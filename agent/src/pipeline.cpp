@@ -39,6 +39,7 @@ struct Run {
     Status start_fresh();
     Status copy_pending_tables();
     Status mark_tables(const std::vector<const TableSchema*>& tables, const SourcePosition& at);
+    Status check_unmatched_tables();
     Status stream();
     Status run();
     SnapshotSettings snapshot_settings() const {
@@ -70,6 +71,9 @@ Status Run::prepare_source() {
                                                    + "); point source.url back at it, or start over with a new state_dir");
     }
     if (Status st = use_schema_history(); !st.ok()) {
+        return st;
+    }
+    if (Status st = check_unmatched_tables(); !st.ok()) {
         return st;
     }
     if (Status st = store.put_schemas(tables.tables); !st.ok()) {
@@ -111,6 +115,31 @@ Status Run::use_schema_history() {
             tables.tables.push_back(s);
         }
     }
+    return {};
+}
+
+// A source.tables entry that matches no table is a mistake in a new pipeline. In one that streams,
+// its tables may have been dropped (DROP DATABASE of a `db.*`): what the stream still follows
+// counts, and tables created under it later are picked up.
+Status Run::check_unmatched_tables() {
+    auto position = store.load_position();
+    if (!position.ok()) {
+        return position.status();
+    }
+    std::string missing;
+    for (const auto& entry : catalog.unmatched) {
+        const TablePattern pattern{entry.schema, entry.name};
+        if (std::none_of(tables.tables.begin(), tables.tables.end(), [&](const TableSchema& t) { return pattern.matches(t.id); })) {
+            missing += (missing.empty() ? "" : ", ") + display_name(entry);
+        }
+    }
+    if (missing.empty()) {
+        return {};
+    }
+    if (!position.value()) {
+        return Status::error(Errc::InvalidConfig, "no table " + missing + " on the source (check source.tables)");
+    }
+    log->warn("no table {} on the source now (dropped?); tables created under that name later are picked up", missing);
     return {};
 }
 
@@ -227,7 +256,7 @@ Status Run::copy_pending_tables() {
         return st;
     }
     // Only the tables to copy: the others' target columns follow the stream's DDL, in order.
-    SourceCatalog to_copy{{}, catalog.types};
+    SourceCatalog to_copy{{}, catalog.types, {}};
     for (const auto* t : pending) {
         to_copy.tables.push_back(*t);
     }

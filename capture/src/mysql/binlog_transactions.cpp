@@ -130,6 +130,28 @@ Status TransactionAssembler::on_rename(const DdlStatement& ddl, const QueryEvent
     return {};
 }
 
+// ALTER TABLE a ..., RENAME [TO|AS] b is followed as RENAME TABLE a TO b: whatever else the
+// statement changes, b is copied afresh from the catalog.
+std::optional<DdlStatement> TransactionAssembler::renamed_by_alter(const DdlStatement& ddl, const QueryEvent& q) {
+    if (ddl.kind != DdlStatement::Kind::AlterTable || ddl.tables.empty()
+        || lower_prefix(q.statement, q.statement.size()).find("rename") == std::string::npos) {
+        return std::nullopt;
+    }
+    auto ops = parse_alter_table(q.statement, q.database);
+    if (!ops.ok()) {
+        return std::nullopt;  // on a captured table, on_alter reports it
+    }
+    for (const auto& op : ops.value()) {
+        if (op.kind == AlterOp::Kind::RenameTable && !op.new_table.name.empty()) {
+            DdlStatement rename;
+            rename.kind = DdlStatement::Kind::RenameTable;
+            rename.tables = {ddl.tables.front(), op.new_table};
+            return rename;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string TransactionAssembler::where(const DecodedEvent& ev) const {
     const std::uint32_t end = ev.header.next_position;
     return file_ + ":" + std::to_string(end >= ev.header.event_size ? end - ev.header.event_size : 0);
@@ -328,6 +350,9 @@ Status TransactionAssembler::on_ddl(const QueryEvent& q, const DecodedEvent& ev,
     }
     if (ddl.kind == DdlStatement::Kind::RenameTable) {
         return on_rename(ddl, q, ev, out);
+    }
+    if (auto renamed = renamed_by_alter(ddl, q)) {
+        return on_rename(*renamed, q, ev, out);
     }
     if (ddl.kind == DdlStatement::Kind::CreateTable && !ddl.tables.empty() && appears(ddl.tables.front())) {
         ensure_begun(ev, out);

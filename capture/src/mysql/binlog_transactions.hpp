@@ -64,6 +64,7 @@ private:
     bool appears(const TableId& id) const;
     void drop(const SchemaPtr& table, const QueryEvent& q, const DecodedEvent& ev, std::deque<Event>& out);
     Status on_rename(const DdlStatement& ddl, const QueryEvent& q, const DecodedEvent& ev, std::deque<Event>& out);
+    static std::optional<DdlStatement> renamed_by_alter(const DdlStatement& ddl, const QueryEvent& q);
 
     std::map<TableId, SchemaPtr> schemas_;
     std::vector<TablePattern> patterns_;

@@ -255,7 +255,7 @@ Result<SourceCatalog> MysqlCatalogImpl::resolve_tables() {
             out.tables.push_back(std::move(table));
         }
         if (!matched) {
-            problems.push_back("no table " + pattern.schema + "." + pattern.table + " on the source");
+            out.unmatched.push_back({pattern.schema, pattern.table});
         }
     }
     if (!problems.empty()) {

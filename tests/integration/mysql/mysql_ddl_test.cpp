@@ -421,13 +421,28 @@ TEST(FollowedDdl, TablesCreatedLaterThatMatchThePatternAreCopiedAndStreamed) {
         ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, table) == want; }, 60s)) << ferry.log();
     }
     EXPECT_EQ(my_scalar(target, "SELECT SUM(w) FROM " + name + ".t"), my_scalar(source, "SELECT SUM(w) FROM " + name + ".t"));
-    // DROP DATABASE drops its captured tables (at the target: the tables, not the database).
-    source.run("DROP DATABASE " + name);
-    const std::string tables_left = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + name + "'";
-    ASSERT_TRUE(eventually([&] { return my_scalar(target, tables_left) == "0"; }, 60s)) << ferry.log();
-    EXPECT_TRUE(ferry.running()) << ferry.log();
+    // ALTER TABLE ... RENAME TO, also together with other changes: the old name goes, the new one is
+    // copied as the source has it.
+    run_in(source, name, {"ALTER TABLE t_old RENAME TO t_older", "ALTER TABLE t ADD COLUMN z int DEFAULT 9, RENAME AS t2",
+                          "INSERT INTO t2 (id, v, w) VALUES (4, 'four', 7)", "UPDATE t_older SET v = 'older' WHERE id = 2"});
+    for (const char* table : {"t2", "t_older"}) {
+        const auto want = rows_of(source.connection(), name, table);
+        ASSERT_TRUE(eventually([&] { return rows_of(target.connection(), name, table) == want; }, 60s)) << ferry.log();
+    }
+    const std::string old_names = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + name
+                                  + "' AND TABLE_NAME IN ('t', 't_old')";
+    ASSERT_TRUE(eventually([&] { return my_scalar(target, old_names) == "0"; }, 60s)) << ferry.log();
+    // DROP DATABASE drops its captured tables (at the target: the tables, not the database), also
+    // when it ran while ferry was stopped and `name.*` matches nothing any more when it starts.
     ferry.terminate();
-    EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
+    ASSERT_EQ(ferry.wait(30s), 0) << ferry.log();
+    source.run("DROP DATABASE " + name);
+    FerryProcess restarted({"run", "-c", cfg}, dir.path("restarted.log"));
+    const std::string tables_left = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + name + "'";
+    ASSERT_TRUE(eventually([&] { return my_scalar(target, tables_left) == "0"; }, 60s)) << restarted.log();
+    EXPECT_TRUE(restarted.running()) << restarted.log();
+    restarted.terminate();
+    EXPECT_EQ(restarted.wait(30s), 0) << restarted.log();
 }
 
 // Columns come and go from before the copy starts until it is done (ALTERs wait for the copy's

@@ -84,6 +84,14 @@ TEST(MysqlSourceErrors, BinlogPurgedWhileStoppedStopsInsteadOfJumping) {
     EXPECT_EQ(p.target_count(), "1");
 }
 
+TEST(MysqlSourceErrors, ATableEntryMatchingNothingIsAConfigurationErrorForANewPipeline) {
+    Pipeline p("my_err_none", env("FERRY_TEST_MYSQL_SOURCE"));
+    const std::string cfg = config(p.scratch, p.name, p.source.url(), p.target.dsn(), p.name + ".t, " + p.name + ".nosuch");
+    auto [code, log] = run_ferry({"run", "-c", cfg}, p.scratch.path("none.log"), 60s);
+    EXPECT_EQ(code, 2) << log;
+    EXPECT_NE(last_line(log).find("no table my_err_none.nosuch on the source"), std::string::npos) << log;
+}
+
 TEST(MysqlSourceErrors, DdlTheAgentCannotApplyStopsWithTheStatement) {
     Pipeline p("my_err_ddl", env("FERRY_TEST_MYSQL_SOURCE"));
     ASSERT_NO_FATAL_FAILURE(p.stream_one_row_and_stop());

@@ -107,6 +107,9 @@ struct UserType {
 struct SourceCatalog {
     std::vector<TableSchema> tables;
     std::vector<UserType> types;  // in creation order (a domain after the types it uses)
+    // source.tables entries (schema, table or "*") that matched no table: MySQL/MariaDB pipelines
+    // may still follow such tables from their schema history; PostgreSQL catalogs refuse them.
+    std::vector<TableId> unmatched;
 };
 
 // Persisted and sent to Kafka: values are part of the wire format, never renumber.
