@@ -16,6 +16,7 @@
 
 #include "../applied_position.hpp"
 #include "../column_steps.hpp"
+#include "../unfit_value.hpp"
 #include "ferry/apply/mysql_apply.hpp"
 #include "ferry/core/hex.hpp"
 #include "ferry/my/bulk_statement.hpp"
@@ -354,7 +355,7 @@ Status MysqlChangeSink::queue(Translated& t, const RowChange& change) {
     }
     auto values = mysql::statement_values(t.translation, p->statement, change);
     if (!values.ok()) {
-        return values.status().with_context("at " + format_position(current_commit_));
+        return unfit_in_stream(values.status(), current_commit_);
     }
     p->bulk.add_row(std::move(values).value());
     dirty_ = true;

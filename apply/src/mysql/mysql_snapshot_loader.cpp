@@ -4,6 +4,7 @@
 // the rows so far together with the resume key in `_ferry`.`snapshot_checkpoint`, and a restart
 // continues after that key. Rows arrive in COPY text form and go through the same value
 // conversion as the stream (sql_builder.hpp), so both paths store a value the same way.
+#include "../unfit_value.hpp"
 #include "ferry/apply/mysql_apply.hpp"
 #include "ferry/core/copy_text.hpp"
 #include "ferry/my/bulk_statement.hpp"
@@ -84,7 +85,7 @@ public:
                                                            + std::to_string(columns));
             }
             if (Status st = mysql::convert_row(translation_, fields.value()); !st.ok()) {
-                return st.with_context("in the snapshot");
+                return unfit_in_copy(st.with_context("in the snapshot"));
             }
             bulk_->add_row(std::move(fields).value());
             if (bulk_->bytes() >= config_.batch_bytes) {

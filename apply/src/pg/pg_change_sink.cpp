@@ -12,6 +12,7 @@
 
 #include "../applied_position.hpp"
 #include "../column_steps.hpp"
+#include "../unfit_value.hpp"
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
 #include "ferry/pq/connection.hpp"
@@ -383,7 +384,7 @@ Result<ChangeBatch> PgChangeSink::translate(const ChangeBatch& batch) {
             c.table = t.table;
             for (auto* row : {&c.before, &c.after}) {
                 if (Status st = pg::convert_row(*t.translation, *row); !st.ok()) {
-                    return st.with_context("at " + format_position(current_commit_));
+                    return unfit_in_stream(st, current_commit_);
                 }
             }
         }

@@ -4,11 +4,12 @@
 // the resume key in _ferry.snapshot_checkpoint, and a restart continues after that key.
 #include <map>
 
+#include "../unfit_value.hpp"
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
+#include "ferry/pq/connection.hpp"
 #include "mysql_binary_copy.hpp"
 #include "mysql_to_pg.hpp"
-#include "ferry/pq/connection.hpp"
 
 namespace ferry::apply {
 
@@ -69,7 +70,7 @@ public:
         if (encode_binary_) {
             encoded_.clear();
             if (Status st = pg::append_binary_rows(*translation_, source_chunk.copy_data, encoded_); !st.ok()) {
-                return st.with_context(what_);
+                return unfit_in_copy(st.with_context(what_));
             }
             return put_copy_data(encoded_);
         }
@@ -288,7 +289,7 @@ private:
         }
         std::string& value = *field.value();
         if (Status st = pg::convert_value(translation_->rules[column], value); !st.ok()) {
-            return st.with_context(what_ + " column " + table_->columns[column].name);
+            return unfit_in_copy(st.with_context(what_ + " column " + table_->columns[column].name));
         }
         append_copy_field(out, value);
         return {};
