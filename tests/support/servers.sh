@@ -7,6 +7,8 @@
 #                         URLs
 #   servers.sh mysql_single DIR [mariadbd options...]
 #                         start one more MariaDB server in DIR/mysql_single and print its URL
+#   servers.sh mysql_restart DIR clean|crash
+#                         restart that server on the same port (crash: kill -9 first)
 #   servers.sh single DIR [postgresql.conf lines...]
 #                         start one more wal_level=logical server in DIR/single and print its DSN
 #                         (for tests that change server-wide settings)
@@ -83,22 +85,41 @@ start_mariadb() {  # name extra_options...
       --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL --server-id=1 --skip-name-resolve
       --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 --max-connections=300 "$@")
     if [ "$(id -u)" = 0 ]; then run=(runuser -u mysql -- "${run[@]}"); fi
-    "${run[@]}" >/dev/null 2>&1 &
-    pid=$!
-    for _ in $(seq 1 600); do
-      if mariadb --no-defaults -S "$data/sock" -uroot -e "SELECT 1" >/dev/null 2>&1; then
-        mariadb --no-defaults -S "$data/sock" -uroot -e "CREATE USER ferry@'%' IDENTIFIED BY 'ferry';
-          GRANT ALL ON *.* TO ferry@'%' WITH GRANT OPTION;" || { cat "$data/error.log" >&2; return 1; }
-        echo "mysql://ferry:ferry@127.0.0.1:$port/"
-        return 0
-      fi
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
+    printf '%q ' "${run[@]}" >"$data/run.cmd"
+    if wait_for_mariadb "$data"; then
+      mariadb --no-defaults -S "$data/sock" -uroot -e "CREATE USER ferry@'%' IDENTIFIED BY 'ferry';
+        GRANT ALL ON *.* TO ferry@'%' WITH GRANT OPTION;" || { cat "$data/error.log" >&2; return 1; }
+      echo "mysql://ferry:ferry@127.0.0.1:$port/"
+      return 0
+    fi
     grep -q "Bind on TCP/IP port" "$data/error.log" 2>/dev/null || break
   done
   cat "$data/error.log" >&2
   return 1
+}
+
+wait_for_mariadb() {  # data_dir: starts the server recorded in data_dir/run.cmd, waits until it answers
+  local data=$1 pid
+  eval "$(cat "$data/run.cmd")" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    if mariadb --no-defaults -S "$data/sock" -uroot -e "SELECT 1" >/dev/null 2>&1; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+restart_mariadb() {  # name clean|crash
+  local data="$dir/$1"
+  if [ "$2" = crash ]; then
+    stop_mariadb "$1"
+  else
+    local pid; pid=$(cat "$data/pid")
+    mariadb-admin --no-defaults -S "$data/sock" -uroot shutdown
+    for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  fi
+  wait_for_mariadb "$data" || { cat "$data/error.log" >&2; return 1; }
 }
 
 stop_mariadb() {
@@ -120,6 +141,9 @@ case "$cmd" in
     shift 2
     prepare_dir
     start_mariadb mysql_single "$@"
+    ;;
+  mysql_restart)
+    restart_mariadb mysql_single "${3:?clean or crash}"
     ;;
   single)
     shift 2

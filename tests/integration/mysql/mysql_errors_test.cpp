@@ -84,6 +84,48 @@ TEST(MysqlSourceErrors, BinlogPurgedWhileStoppedStopsInsteadOfJumping) {
     EXPECT_EQ(p.target_count(), "1");
 }
 
+// The source server restarts (cleanly, and by a crash) while ferry streams, and again while it is
+// stopped (a restart starts a new binlog file): ferry reconnects and resumes, losing and repeating
+// nothing.
+TEST(MysqlSourceRestarts, ServerRestartsWhileStreamingAndWhileStoppedLoseNothing) {
+    ScratchDir servers;
+    PrivateMariaDb server(servers, "");
+    Pipeline p("my_restarts", server.url());
+    int next_id = 1;
+    auto write_rows = [&](int count) {  // one transaction of `count` rows, each with v = 2 * id
+        std::string sql = "INSERT INTO " + p.name + ".t VALUES ";
+        for (int i = 0; i < count; ++i, ++next_id) {
+            sql += (i == 0 ? "(" : ", (") + std::to_string(next_id) + ", '" + std::to_string(2 * next_id) + "')";
+        }
+        p.source.run(sql);
+    };
+    const std::string sum = "SELECT count(*) || ' ' || sum(v::int) FROM " + p.name + ".t";
+    auto target_has = [&](int rows) {
+        const long long ids = rows;
+        return scalar_or_empty(p.target, sum) == std::to_string(rows) + " " + std::to_string(ids * (ids + 1));
+    };
+    write_rows(50);
+    FerryProcess ferry({"run", "-c", p.config_path}, p.scratch.path("run.log"));
+    ASSERT_TRUE(eventually([&] { return target_has(50); }, 30s)) << ferry.log();
+    for (const bool crash : {false, true}) {
+        server.restart(crash);
+        p.source.reconnect();
+        write_rows(50);
+        write_rows(1);
+        ASSERT_TRUE(eventually([&] { return target_has(next_id - 1); }, 60s)) << ferry.log();
+    }
+    ferry.terminate();
+    ASSERT_EQ(ferry.wait(30s), 0) << ferry.log();
+    write_rows(10);  // before the restart: in the file the stored position points into
+    server.restart(false);
+    p.source.reconnect();
+    write_rows(10);
+    FerryProcess again({"run", "-c", p.config_path}, p.scratch.path("again.log"));
+    ASSERT_TRUE(eventually([&] { return target_has(next_id - 1); }, 60s)) << again.log();
+    again.terminate();
+    EXPECT_EQ(again.wait(30s), 0) << again.log();
+}
+
 TEST(MysqlSourceErrors, ATableEntryMatchingNothingIsAConfigurationErrorForANewPipeline) {
     Pipeline p("my_err_none", env("FERRY_TEST_MYSQL_SOURCE"));
     const std::string cfg = config(p.scratch, p.name, p.source.url(), p.target.dsn(), p.name + ".t, " + p.name + ".nosuch");

@@ -40,6 +40,7 @@ public:
             throw std::runtime_error(st.message() + " in: " + sql.substr(0, 200));
         }
     }
+    void reconnect() { conn_.reset(); }  // after a restart of the server
     my::Connection& connection() {
         if (!conn_) {
             auto url = my::parse_url(server_);
@@ -111,6 +112,13 @@ public:
     PrivateMariaDb(const PrivateMariaDb&) = delete;
     PrivateMariaDb& operator=(const PrivateMariaDb&) = delete;
     const std::string& url() const { return url_; }
+    // A clean shutdown and start, or a kill -9 and start (crash recovery), on the same port.
+    void restart(bool crash) {
+        const std::string cmd = std::string(FERRY_SERVERS_SCRIPT) + " mysql_restart " + dir_ + (crash ? " crash" : " clean");
+        if (std::system(cmd.c_str()) != 0) {  // NOLINT(concurrency-mt-unsafe)
+            throw std::runtime_error("servers.sh mysql_restart failed");
+        }
+    }
 
 private:
     std::string dir_;
