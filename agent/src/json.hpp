@@ -6,28 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "ferry/core/json_text.hpp"
+
 namespace ferry::agent {
 
 inline std::string json_string(std::string_view s) {
-    std::string out = "\"";
-    for (char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                    out += buf;
-                } else {
-                    out.push_back(c);
-                }
-        }
-    }
-    return out + "\"";
+    std::string out;
+    append_json_string(out, s);
+    return out;
 }
 
 class JsonObject {

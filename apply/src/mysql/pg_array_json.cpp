@@ -1,7 +1,6 @@
 // PostgreSQL array literals as JSON arrays, for MySQL/MariaDB targets (which have no arrays).
 // https://www.postgresql.org/docs/15/arrays.html#ARRAYS-IO
-#include <cstdio>
-
+#include "ferry/core/json_text.hpp"
 #include "to_mysql.hpp"
 
 namespace ferry::apply::mysql {
@@ -41,22 +40,6 @@ bool is_json_number(std::string_view s) {
     return i == s.size();
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-    out.push_back('"');
-    for (const char c : s) {
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(c);
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-            out += buf;
-        } else {
-            out.push_back(c);
-        }
-    }
-    out.push_back('"');
-}
 
 void append_element(std::string& out, std::string_view text, ArrayElement element) {
     switch (element) {

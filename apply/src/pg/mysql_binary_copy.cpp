@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "ferry/core/civil_date.hpp"
 #include "ferry/core/copy_text.hpp"
 #include "ferry/core/hex.hpp"
 
@@ -134,22 +135,6 @@ Status append_float(std::string_view text, std::string& out) {
     return {};
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2 ? 1 : 0;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto year_of_era = static_cast<unsigned>(y - era * 400);
-    const unsigned day_of_year = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
-}
-
-unsigned days_in_month(unsigned y, unsigned m) {
-    static constexpr std::array<unsigned, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : kDays[m - 1];
-}
-
 constexpr std::int64_t kPostgresEpochDays = 10957;  // 2000-01-01, PostgreSQL's day 0
 constexpr std::int64_t kMicrosPerSecond = 1'000'000;
 constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
@@ -254,18 +239,12 @@ Status append_bits(std::string_view text, std::string& out) {
 
 // \x followed by hex -> the bytes.
 Status append_bytea(std::string_view text, std::string& out) {
-    if (!text.starts_with("\\x") || text.size() % 2 != 0) {
+    std::string raw;
+    if (!text.starts_with("\\x") || !append_unhex(raw, text.substr(2))) {
         return malformed("a BINARY/BLOB");
     }
-    put32(out, static_cast<std::uint32_t>((text.size() - 2) / 2));
-    for (std::size_t i = 2; i < text.size(); i += 2) {
-        const int hi = hex_digit(text[i]);
-        const int lo = hex_digit(text[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return malformed("a BINARY/BLOB");
-        }
-        out.push_back(static_cast<char>(hi * 16 + lo));
-    }
+    put32(out, static_cast<std::uint32_t>(raw.size()));
+    out += raw;
     return {};
 }
 

@@ -1,0 +1,361 @@
+#include "debezium_value.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+#include "ferry/core/civil_date.hpp"
+#include "ferry/core/hex.hpp"
+#include "ferry/core/json_text.hpp"
+
+namespace ferry::apply::kafka {
+
+namespace {
+
+constexpr char kUnavailable[] = "__debezium_unavailable_value";
+constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+
+Status unsupported(std::string what) { return Status::error(Errc::Unsupported, std::move(what)); }
+Status malformed(std::string_view what) {
+    return Status::error(Errc::Corruption, std::string(what) + " value is not in PostgreSQL's ISO text form");
+}
+
+bool digits_at(std::string_view s, std::size_t at, std::size_t width, unsigned& value) {
+    if (at + width > s.size()) {
+        return false;
+    }
+    value = 0;
+    for (std::size_t i = at; i < at + width; ++i) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        value = value * 10 + static_cast<unsigned>(s[i] - '0');
+    }
+    return true;
+}
+
+struct Date {
+    std::int64_t days = 0;  // since 1970-01-01
+};
+
+// YYYY-MM-DD (four or more year digits) at the start of `text`; advances `used`.
+bool parse_date(std::string_view text, std::size_t& used, Date& out) {
+    const auto dash = text.find('-');
+    unsigned y = 0, m = 0, d = 0;
+    if (dash == std::string_view::npos || dash < 4 || !digits_at(text, 0, dash, y) || !digits_at(text, dash + 1, 2, m)
+        || text.size() < dash + 6 || text[dash + 3] != '-' || !digits_at(text, dash + 4, 2, d) || m < 1 || m > 12
+        || d < 1 || d > days_in_month(y, m)) {
+        return false;
+    }
+    used = dash + 6;
+    out.days = days_from_civil(y, m, d);
+    return true;
+}
+
+// HH:MM:SS[.fraction] at the start of `text`: microseconds of the day; advances `used`.
+bool parse_time(std::string_view text, std::size_t& used, std::int64_t& micros) {
+    unsigned h = 0, m = 0, s = 0;
+    if (!digits_at(text, 0, 2, h) || text.size() < 8 || text[2] != ':' || !digits_at(text, 3, 2, m) || text[5] != ':'
+        || !digits_at(text, 6, 2, s)) {
+        return false;
+    }
+    micros = ((static_cast<std::int64_t>(h) * 60 + m) * 60 + s) * kMicrosPerSecond;
+    used = 8;
+    if (used < text.size() && text[used] == '.') {
+        std::int64_t scale = kMicrosPerSecond;
+        for (++used; used < text.size() && text[used] >= '0' && text[used] <= '9'; ++used) {
+            scale /= 10;
+            micros += scale * (text[used] - '0');
+        }
+    }
+    return true;
+}
+
+// +HH[:MM[:SS]] or -... at the start of `text`: seconds east of UTC.
+bool parse_offset(std::string_view text, std::int64_t& seconds) {
+    if (text.empty() || (text[0] != '+' && text[0] != '-')) {
+        return false;
+    }
+    unsigned part = 0;
+    std::int64_t total = 0;
+    std::size_t at = 1;
+    for (int field = 0; field < 3 && at < text.size(); ++field) {
+        if (!digits_at(text, at, 2, part)) {
+            return false;
+        }
+        total = total * 60 + part;
+        at += 2;
+        if (at < text.size() && text[at] != ':') {
+            return false;
+        }
+        at += at < text.size() ? 1 : 0;
+        if (field == 0 && at >= text.size()) {
+            total *= 3600;
+            break;
+        }
+        if (field == 1 && at >= text.size()) {
+            total *= 60;
+        }
+    }
+    seconds = text[0] == '-' ? -total : total;
+    return true;
+}
+
+// YYYY-MM-DD; years past 9999 with a sign, as ISO-8601 (and Java) write them.
+void append_iso_date(std::string& out, const CivilDate& d) {
+    std::string year = std::to_string(d.year);
+    if (d.year > 9999) {
+        year = "+" + year;
+    } else if (year.size() < 4) {
+        year.insert(0, 4 - year.size(), '0');
+    }
+    out += year;
+    out += {'-', static_cast<char>('0' + d.month / 10), static_cast<char>('0' + d.month % 10), '-',
+            static_cast<char>('0' + d.day / 10), static_cast<char>('0' + d.day % 10)};
+}
+
+void append_iso_time(std::string& out, std::int64_t micros) {
+    const auto two = [&](std::int64_t v) { out += {static_cast<char>('0' + v / 10), static_cast<char>('0' + v % 10)}; };
+    const std::int64_t seconds = micros / kMicrosPerSecond;
+    two(seconds / 3600);
+    out.push_back(':');
+    two(seconds / 60 % 60);
+    out.push_back(':');
+    two(seconds % 60);
+    if (std::int64_t fraction = micros % kMicrosPerSecond; fraction != 0) {
+        std::string digits = std::to_string(fraction + kMicrosPerSecond).substr(1);  // six digits
+        digits.erase(digits.find_last_not_of('0') + 1);
+        out += "." + digits;
+    }
+}
+
+Status append_number(std::string_view text, std::string& out) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+        return malformed("an integer");
+    }
+    out.append(text);
+    return {};
+}
+
+Status append_float(std::string_view text, std::string& out) {
+    if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+        append_json_string(out, text);  // what Kafka Connect's JSON converter writes for them
+        return {};
+    }
+    double v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+        return malformed("a float");
+    }
+    out.append(text);  // PostgreSQL's shortest exact text is a JSON number
+    return {};
+}
+
+// [-]digits[.digits] -> the unscaled value's minimal big-endian two's complement bytes (Java's
+// BigInteger.toByteArray, which Debezium's precise decimals carry).
+Result<std::string> unscaled_bytes(std::string_view text, int scale) {
+    const bool negative = text.starts_with('-');
+    text.remove_prefix(negative ? 1 : 0);
+    const auto dot = text.find('.');
+    std::string digits(text.substr(0, dot));
+    std::string fraction(dot == std::string_view::npos ? "" : text.substr(dot + 1));
+    if (scale >= 0) {
+        if (fraction.size() > static_cast<std::size_t>(scale)) {
+            return malformed("a numeric");
+        }
+        fraction.append(static_cast<std::size_t>(scale) - fraction.size(), '0');
+    }
+    digits += fraction;
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+        return malformed("a numeric");
+    }
+    std::vector<unsigned char> little;  // magnitude, least significant byte first
+    while (digits.find_first_not_of('0') != std::string::npos) {
+        unsigned remainder = 0;
+        for (char& c : digits) {
+            const unsigned v = remainder * 10 + static_cast<unsigned>(c - '0');
+            c = static_cast<char>('0' + v / 256);
+            remainder = v % 256;
+        }
+        little.push_back(static_cast<unsigned char>(remainder));
+    }
+    little.push_back(0);  // room for the sign bit
+    if (negative) {
+        unsigned carry = 1;
+        for (auto& b : little) {
+            const unsigned v = static_cast<unsigned char>(~b) + carry;
+            b = static_cast<unsigned char>(v);
+            carry = v >> 8U;
+        }
+    }
+    std::string out(little.rbegin(), little.rend());
+    while (out.size() > 1 && ((out[0] == '\0' && (static_cast<unsigned char>(out[1]) & 0x80U) == 0)
+                              || (out[0] == '\xff' && (static_cast<unsigned char>(out[1]) & 0x80U) != 0))) {
+        out.erase(0, 1);
+    }
+    return out;
+}
+
+Status append_decimal(const ColumnForm& form, const ValueOptions& options, std::string_view text, std::string& out) {
+    if (options.decimals == DecimalHandling::String) {
+        append_json_string(out, text);
+        return {};
+    }
+    if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+        return unsupported("numeric " + std::string(text) + " has no precise decimal form (decimals: string carries it)");
+    }
+    const auto dot = text.find('.');
+    const int scale = form.scale >= 0 ? form.scale : dot == std::string_view::npos ? 0 : static_cast<int>(text.size() - dot - 1);
+    auto bytes = unscaled_bytes(text, scale);
+    if (!bytes.ok()) {
+        return bytes.status();
+    }
+    if (form.scale < 0) {
+        out += "{\"scale\":" + std::to_string(scale) + ",\"value\":\"";  // Debezium's VariableScaleDecimal
+        append_base64(out, bytes.value());
+        out += "\"}";
+        return {};
+    }
+    out.push_back('"');
+    append_base64(out, bytes.value());
+    out.push_back('"');
+    return {};
+}
+
+Status append_bytes(std::string_view text, std::string& out) {
+    std::string raw;
+    if (!text.starts_with("\\x") || !append_unhex(raw, text.substr(2))) {
+        return malformed("a bytea");
+    }
+    out.push_back('"');
+    append_base64(out, raw);
+    out.push_back('"');
+    return {};
+}
+
+Status epoch_refused(std::string_view text) {
+    return unsupported("the date/time " + std::string(text) + " has no epoch form (temporal: iso carries it)");
+}
+
+Status append_temporal(JsonForm form, const ValueOptions& options, std::string_view text, std::string& out) {
+    const bool iso = options.temporal == TemporalHandling::IsoString || form == JsonForm::TimestampTz
+                     || form == JsonForm::TimeTz;  // Debezium's zoned forms are text either way
+    if (text == "infinity" || text == "-infinity" || text.ends_with(" BC")) {
+        if (!iso) {
+            return epoch_refused(text);
+        }
+        append_json_string(out, text);
+        return {};
+    }
+    Date date;
+    std::int64_t micros = 0;
+    std::int64_t offset = 0;
+    std::size_t used = 0;
+    std::size_t time_used = 0;
+    const bool has_date = form == JsonForm::Date || form == JsonForm::Timestamp || form == JsonForm::TimestampTz;
+    const bool has_time = form != JsonForm::Date;
+    const bool has_offset = form == JsonForm::TimestampTz || form == JsonForm::TimeTz;
+    if (has_date && !parse_date(text, used, date)) {
+        return malformed("a date");
+    }
+    if (has_date && has_time && (used >= text.size() || text[used++] != ' ')) {
+        return malformed("a timestamp");
+    }
+    if (has_time && !parse_time(text.substr(used), time_used, micros)) {
+        return malformed("a time");
+    }
+    used += time_used;
+    if (has_offset ? !parse_offset(text.substr(used), offset) : used != text.size()) {
+        return malformed("a date/time");
+    }
+    const std::int64_t utc = date.days * kMicrosPerDay + micros - offset * kMicrosPerSecond;
+    if (!iso) {
+        out += std::to_string(form == JsonForm::Date ? date.days : utc);
+        return {};
+    }
+    out.push_back('"');
+    const std::int64_t day = (utc >= 0 ? utc : utc - kMicrosPerDay + 1) / kMicrosPerDay;
+    if (has_date) {
+        append_iso_date(out, civil_from_days(day));
+    }
+    if (has_time) {
+        if (has_date) {
+            out.push_back('T');
+        }
+        append_iso_time(out, has_date || has_offset ? utc - day * kMicrosPerDay : micros);  // time may be 24:00:00
+        if (has_offset) {
+            out.push_back('Z');
+        }
+    }
+    out.push_back('"');
+    return {};
+}
+
+Status append_text_form(const ColumnForm& form, const ValueOptions& options, std::string_view text, std::string& out) {
+    switch (form.form) {
+        case JsonForm::Integer: return append_number(text, out);
+        case JsonForm::Boolean:
+            if (text != "t" && text != "f") {
+                return malformed("a boolean");
+            }
+            out += text == "t" ? "true" : "false";
+            return {};
+        case JsonForm::Float: return append_float(text, out);
+        case JsonForm::Decimal: return append_decimal(form, options, text, out);
+        case JsonForm::Bytes: return append_bytes(text, out);
+        case JsonForm::Date: case JsonForm::Time: case JsonForm::TimeTz: case JsonForm::Timestamp: case JsonForm::TimestampTz:
+            return append_temporal(form.form, options, text, out);
+        case JsonForm::Array: return unsupported("arrays are not carried to Kafka yet");
+        case JsonForm::Text: break;
+    }
+    append_json_string(out, text);
+    return {};
+}
+
+}  // namespace
+
+ColumnForm pg_column_form(const Column& column) {
+    switch (column.type_oid) {
+        case 20: case 21: case 23: case 26: return {JsonForm::Integer};
+        case 16: return {JsonForm::Boolean};
+        case 700: case 701: return {JsonForm::Float};
+        case 1700: {
+            const auto comma = column.type_name.find(',');
+            return {JsonForm::Decimal, comma == std::string::npos ? -1 : std::stoi(column.type_name.substr(comma + 1))};
+        }
+        case 17: return {JsonForm::Bytes};
+        case 1082: return {JsonForm::Date};
+        case 1083: return {JsonForm::Time};
+        case 1266: return {JsonForm::TimeTz};
+        case 1114: return {JsonForm::Timestamp};
+        case 1184: return {JsonForm::TimestampTz};
+        default: break;
+    }
+    return {column.type_name.ends_with("[]") ? JsonForm::Array : JsonForm::Text};
+}
+
+Status append_json_value(const ColumnForm& form, const ValueOptions& options, const Value& value, std::string& out) {
+    if (std::holds_alternative<Null>(value)) {
+        out += "null";
+        return {};
+    }
+    if (std::holds_alternative<Unchanged>(value)) {
+        if (form.form == JsonForm::Bytes) {
+            out.push_back('"');
+            append_base64(out, kUnavailable);
+            out.push_back('"');
+        } else {
+            append_json_string(out, kUnavailable);
+        }
+        return {};
+    }
+    if (const auto* text = std::get_if<std::string>(&value)) {
+        return append_text_form(form, options, *text, out);
+    }
+    return Status::error(Errc::Corruption, "a PostgreSQL value that is not text");
+}
+
+}  // namespace ferry::apply::kafka
