@@ -132,9 +132,11 @@ Result<std::unique_ptr<SnapshotReader>> open_snapshot_reader(const PgSourceConfi
         !st.ok()) {
         return st;
     }
+    // An exported snapshot lives as long as the connection that exported it: if that one is gone
+    // (terminated, or the server restarted), the copy has to start again in a new snapshot.
     if (Status st = conn.value().run("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot_name), "importing the snapshot");
         !st.ok()) {
-        return st;
+        return Status::error(Errc::Transient, st.message() + " (the connection that exported it ended; copying again)");
     }
     return std::unique_ptr<SnapshotReader>(new PgSnapshotReader(std::move(conn).value()));
 }

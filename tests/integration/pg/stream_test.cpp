@@ -69,8 +69,10 @@ TEST_F(PipelineTest, ReconnectsWhenConnectionsDrop) {
     for (auto* db : {src_.get(), tgt_.get(), src_.get()}) {
         const long before = writes.transactions();
         ASSERT_TRUE(eventually([&] { return writes.transactions() > before + 50; }, 30s));
+        // Only this test's database: other tests' ferry processes share the servers.
         db->exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'ferry %' "
-                 "AND application_name NOT IN ('ferry test', 'ferry workload', 'ferry open transaction')");
+                 "AND application_name NOT IN ('ferry test', 'ferry workload', 'ferry open transaction') "
+                 "AND datname = current_database()");
         ++expected_retries;
         ASSERT_TRUE(eventually([&] { return retries() >= expected_retries; }, 30s)) << ferry->log();
         ASSERT_TRUE(eventually([&] { return ferry->log().rfind("streaming from slot") > ferry->log().rfind("retrying in"); },

@@ -1,0 +1,47 @@
+// Kafka records in Debezium's change event format (Kafka Connect JSON converter, schemas off), so
+// that consumers written for Debezium read Ferry's topics unchanged:
+//   key    {"<key column>": value, ...}: the primary key (every column for a table without one);
+//          none for a truncate
+//   value  {"before": {...} | null, "after": {...} | null, "source": {...}, "op": "r|c|u|d|t",
+//           "ts_ms": N, "transaction": {"id", "total_order", "data_collection_order"} | null}
+// `source` carries the position: lsn and txId for PostgreSQL; file, pos, gtid and server_id for
+// MySQL/MariaDB. Column values are debezium_value.hpp's.
+// https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-events
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "debezium_value.hpp"
+#include "ferry/core/event.hpp"
+#include "ferry/core/status.hpp"
+
+namespace ferry::apply::kafka {
+
+// The pipeline's part of every record's `source` block.
+struct SourceBlock {
+    std::string version;    // Ferry's version
+    std::string name;       // the topic prefix (Debezium's topic.prefix)
+    std::string database;   // PostgreSQL: the database; MySQL/MariaDB: unused (the table's schema is its db)
+    std::uint32_t server_id = 0;  // MySQL/MariaDB: the source's server_id
+};
+
+// One change's place: its source transaction and its order in it.
+struct ChangeContext {
+    SourcePosition position;          // PG: the commit's LSN; MySQL/MariaDB: the transaction's end
+    std::uint32_t txid = 0;           // PostgreSQL's xid (0: none)
+    std::int64_t commit_ms = 0;       // source.ts_ms: when the source committed it
+    std::int64_t now_ms = 0;          // ts_ms: when Ferry made the record
+    const char* snapshot = "false";   // source.snapshot: "true" for copied rows, "last" for a copy's last
+    bool snapshot_read = false;       // op "r" instead of "c"
+    std::uint64_t total_order = 0;    // 1-based among the transaction's changes; 0: no transaction block
+    std::uint64_t collection_order = 0;  // 1-based among the transaction's changes to this table
+};
+
+Result<std::optional<std::string>> record_key(const RowChange& change, const ValueOptions& options);
+
+Result<std::string> record_value(const RowChange& change, const SourceBlock& source, const ChangeContext& context,
+                                 const ValueOptions& options);
+
+}  // namespace ferry::apply::kafka
