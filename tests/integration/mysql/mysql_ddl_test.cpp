@@ -245,15 +245,19 @@ TEST(FollowedDdl, KillNineWhileColumnsComeAndGo) {
     const auto columns = source_columns(source, name);
     const auto want = mysql_dump(source.connection(), columns, name);
     ASSERT_TRUE(eventually([&] { return mysql_dump(target.connection(), columns, name) == want; }, 120s)) << ferry.log();
-    std::vector<std::string> target_columns;
-    for (const auto& r : my_rows(target.connection(), "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
-                                                      "TABLE_SCHEMA = '" + name + "' AND TABLE_NAME = 't' ORDER BY "
-                                                      "COLUMN_NAME")) {
-        target_columns.push_back(my::field(r, 0));
-    }
     auto sorted = columns;
     std::sort(sorted.begin(), sorted.end());
-    EXPECT_EQ(target_columns, sorted);
+    std::vector<std::string> target_columns;
+    // The rows can be equal before the writer's last statement, a DROP COLUMN, is applied.
+    EXPECT_TRUE(eventually([&] {
+        target_columns.clear();
+        for (const auto& r : my_rows(target.connection(), "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
+                                                          "TABLE_SCHEMA = '" + name + "' AND TABLE_NAME = 't' ORDER BY "
+                                                          "COLUMN_NAME")) {
+            target_columns.push_back(my::field(r, 0));
+        }
+        return target_columns == sorted;
+    }, 60s)) << ::testing::PrintToString(target_columns) << " vs " << ::testing::PrintToString(sorted) << ferry.log();
     ferry.terminate();
     EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
 }

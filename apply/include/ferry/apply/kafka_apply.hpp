@@ -1,0 +1,34 @@
+// Kafka target: every change as a record in Debezium's change event format (kafka/debezium_*.hpp)
+// on the topic <topic_prefix>.<schema>.<table>, keyed by the primary key, so that each row's
+// history stays in one partition and in order (the murmur2 partitioner, as Java producers use).
+//
+// At-least-once: the producer is idempotent (acks=all), and flush() returns only once every record
+// handed over so far has a successful delivery report; the agent stores the position only after
+// that. A failed delivery makes flush() fail (Transient), so the position stays before it and the
+// changes are sent again from there. Kafka holds no position of Ferry's: applied_position() is
+// always none and the offset store is the truth.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ferry/core/ports.hpp"
+#include "ferry/core/status.hpp"
+
+namespace ferry::apply {
+
+struct KafkaTargetConfig {
+    std::string brokers;       // bootstrap.servers
+    std::string topic_prefix;  // topics <prefix>.<schema>.<table>; also source.name in records
+    std::map<std::string, std::string> properties;  // more librdkafka settings (TLS, SASL, compression)
+    bool tombstones = true;    // a null-valued record after each delete (for compacted topics)
+    bool precise_decimals = false;  // Debezium's decimal.handling.mode precise (default: string)
+    bool epoch_temporals = false;   // Debezium's epoch forms for dates and times (default: ISO-8601 text)
+    std::string source_database;    // PostgreSQL sources: the database, source.db in records
+    std::uint32_t source_server_id = 0;  // MySQL/MariaDB sources: source.server_id in records
+};
+
+Result<std::unique_ptr<ChangeSink>> open_kafka_change_sink(const KafkaTargetConfig& config);
+
+}  // namespace ferry::apply
