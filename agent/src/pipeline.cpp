@@ -33,13 +33,13 @@ struct Run {
     SourceCatalog tables;   // ... as of the stored position (what the stream reads): the schema history
 
     Status prepare_source();
-    Status use_schema_history();
+    Status use_schema_history(bool streaming);
     Status check_unchanged_since_resolved();
     Status restart_reshaped_copies(const std::vector<const TableSchema*>& pending);
     Status start_fresh();
     Status copy_pending_tables();
     Status mark_tables(const std::vector<const TableSchema*>& tables, const SourcePosition& at);
-    Status check_unmatched_tables();
+    Status check_unmatched_tables(bool streaming);
     Status stream();
     Status run();
     SnapshotSettings snapshot_settings() const {
@@ -70,10 +70,15 @@ Status Run::prepare_source() {
                                                    + ", state_dir recorded " + *recorded.value()
                                                    + "); point source.url back at it, or start over with a new state_dir");
     }
-    if (Status st = use_schema_history(); !st.ok()) {
+    auto position = store.load_position();
+    if (!position.ok()) {
+        return position.status();
+    }
+    const bool streaming = position.value().has_value();  // else a fresh start
+    if (Status st = use_schema_history(streaming); !st.ok()) {
         return st;
     }
-    if (Status st = check_unmatched_tables(); !st.ok()) {
+    if (Status st = check_unmatched_tables(streaming); !st.ok()) {
         return st;
     }
     if (Status st = store.put_schemas(tables.tables); !st.ok()) {
@@ -85,12 +90,8 @@ Status Run::prepare_source() {
 // A MySQL/MariaDB table already being streamed is described by the schema stored with the durable
 // position (the binlog from there on has that shape, whatever the server's catalog says now: DDL
 // may have run while Ferry was stopped). New tables take the catalog's.
-Status Run::use_schema_history() {
-    auto position = store.load_position();
-    if (!position.ok()) {
-        return position.status();
-    }
-    if (!position.value()) {
+Status Run::use_schema_history(bool streaming) {
+    if (!streaming) {
         return {};  // a fresh start: the catalog describes the source at the snapshot
     }
     auto stored = store.schemas();
@@ -121,11 +122,7 @@ Status Run::use_schema_history() {
 // A source.tables entry that matches no table is a mistake in a new pipeline. In one that streams,
 // its tables may have been dropped (DROP DATABASE of a `db.*`): what the stream still follows
 // counts, and tables created under it later are picked up.
-Status Run::check_unmatched_tables() {
-    auto position = store.load_position();
-    if (!position.ok()) {
-        return position.status();
-    }
+Status Run::check_unmatched_tables(bool streaming) {
     std::string missing;
     for (const auto& entry : catalog.unmatched) {
         const TablePattern pattern{entry.schema, entry.name};
@@ -136,7 +133,7 @@ Status Run::check_unmatched_tables() {
     if (missing.empty()) {
         return {};
     }
-    if (!position.value()) {
+    if (!streaming) {
         return Status::error(Errc::InvalidConfig, "no table " + missing + " on the source (check source.tables)");
     }
     log->warn("no table {} on the source now (dropped?); tables created under that name later are picked up", missing);

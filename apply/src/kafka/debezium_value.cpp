@@ -21,85 +21,31 @@ Status malformed(std::string_view what) {
     return Status::error(Errc::Corruption, std::string(what) + " value is not in PostgreSQL's ISO text form");
 }
 
-bool digits_at(std::string_view s, std::size_t at, std::size_t width, unsigned& value) {
-    if (at + width > s.size()) {
-        return false;
-    }
-    value = 0;
-    for (std::size_t i = at; i < at + width; ++i) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        value = value * 10 + static_cast<unsigned>(s[i] - '0');
-    }
-    return true;
-}
-
-struct Date {
-    std::int64_t days = 0;  // since 1970-01-01
-};
-
-// YYYY-MM-DD (four or more year digits) at the start of `text`; advances `used`.
-bool parse_date(std::string_view text, std::size_t& used, Date& out) {
-    const auto dash = text.find('-');
-    unsigned y = 0, m = 0, d = 0;
-    if (dash == std::string_view::npos || dash < 4 || !digits_at(text, 0, dash, y) || !digits_at(text, dash + 1, 2, m)
-        || text.size() < dash + 6 || text[dash + 3] != '-' || !digits_at(text, dash + 4, 2, d) || m < 1 || m > 12
-        || d < 1 || d > days_in_month(y, m)) {
-        return false;
-    }
-    used = dash + 6;
-    out.days = days_from_civil(y, m, d);
-    return true;
-}
-
-// HH:MM:SS[.fraction] at the start of `text`: microseconds of the day; advances `used`.
-bool parse_time(std::string_view text, std::size_t& used, std::int64_t& micros) {
-    unsigned h = 0, m = 0, s = 0;
-    if (!digits_at(text, 0, 2, h) || text.size() < 8 || text[2] != ':' || !digits_at(text, 3, 2, m) || text[5] != ':'
-        || !digits_at(text, 6, 2, s)) {
-        return false;
-    }
-    micros = ((static_cast<std::int64_t>(h) * 60 + m) * 60 + s) * kMicrosPerSecond;
-    used = 8;
-    if (used < text.size() && text[used] == '.') {
-        std::int64_t scale = kMicrosPerSecond;
-        for (++used; used < text.size() && text[used] >= '0' && text[used] <= '9'; ++used) {
-            scale /= 10;
-            micros += scale * (text[used] - '0');
-        }
-    }
-    return true;
-}
-
-// +HH[:MM[:SS]] or -... at the start of `text`: seconds east of UTC.
+// +HH[:MM[:SS]] or -..., the whole of `text`: seconds east of UTC.
 bool parse_offset(std::string_view text, std::int64_t& seconds) {
     if (text.empty() || (text[0] != '+' && text[0] != '-')) {
         return false;
     }
-    unsigned part = 0;
     std::int64_t total = 0;
     std::size_t at = 1;
-    for (int field = 0; field < 3 && at < text.size(); ++field) {
-        if (!digits_at(text, at, 2, part)) {
+    for (int field = 0; field < 3; ++field) {
+        if (at + 2 > text.size() || text[at] < '0' || text[at] > '9' || text[at + 1] < '0' || text[at + 1] > '9') {
             return false;
         }
-        total = total * 60 + part;
+        total = total * 60 + (text[at] - '0') * 10 + (text[at + 1] - '0');
         at += 2;
-        if (at < text.size() && text[at] != ':') {
+        if (at == text.size()) {
+            for (; field < 2; ++field) {
+                total *= 60;  // the fields left out are zero
+            }
+            seconds = text[0] == '-' ? -total : total;
+            return true;
+        }
+        if (text[at++] != ':') {
             return false;
-        }
-        at += at < text.size() ? 1 : 0;
-        if (field == 0 && at >= text.size()) {
-            total *= 3600;
-            break;
-        }
-        if (field == 1 && at >= text.size()) {
-            total *= 60;
         }
     }
-    seconds = text[0] == '-' ? -total : total;
-    return true;
+    return false;
 }
 
 // YYYY-MM-DD; years past 9999 with a sign, as ISO-8601 (and Java) write them.
@@ -250,7 +196,8 @@ Status append_temporal(JsonForm form, const ValueOptions& options, std::string_v
         append_json_string(out, text);
         return {};
     }
-    Date date;
+    CivilDate date;
+    std::int64_t days = 0;
     std::int64_t micros = 0;
     std::int64_t offset = 0;
     std::size_t used = 0;
@@ -258,22 +205,25 @@ Status append_temporal(JsonForm form, const ValueOptions& options, std::string_v
     const bool has_date = form == JsonForm::Date || form == JsonForm::Timestamp || form == JsonForm::TimestampTz;
     const bool has_time = form != JsonForm::Date;
     const bool has_offset = form == JsonForm::TimestampTz || form == JsonForm::TimeTz;
-    if (has_date && !parse_date(text, used, date)) {
-        return malformed("a date");
+    if (has_date) {
+        if (!parse_iso_date(text, used, date) || date.day > days_in_month(date.year, date.month)) {
+            return malformed("a date");
+        }
+        days = days_from_civil(date.year, date.month, date.day);
     }
     if (has_date && has_time && (used >= text.size() || text[used++] != ' ')) {
         return malformed("a timestamp");
     }
-    if (has_time && !parse_time(text.substr(used), time_used, micros)) {
+    if (has_time && !parse_iso_time(text.substr(used), time_used, micros)) {
         return malformed("a time");
     }
     used += time_used;
     if (has_offset ? !parse_offset(text.substr(used), offset) : used != text.size()) {
         return malformed("a date/time");
     }
-    const std::int64_t utc = date.days * kMicrosPerDay + micros - offset * kMicrosPerSecond;
+    const std::int64_t utc = days * kMicrosPerDay + micros - offset * kMicrosPerSecond;
     if (!iso) {
-        out += std::to_string(form == JsonForm::Date ? date.days : utc);
+        out += std::to_string(form == JsonForm::Date ? days : utc);
         return {};
     }
     out.push_back('"');

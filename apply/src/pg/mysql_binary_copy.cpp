@@ -41,18 +41,6 @@ bool parse_number(std::string_view text, T& value) {
 
 bool all_digits(std::string_view s) { return s.find_first_not_of("0123456789") == std::string_view::npos; }
 
-// Exactly `width` digits at s[at...] (the fixed-width fields of dates and times).
-bool fixed_digits(std::string_view s, std::size_t at, std::size_t width, unsigned& value) {
-    if (at + width > s.size() || !all_digits(s.substr(at, width))) {
-        return false;
-    }
-    value = 0;
-    for (std::size_t i = at; i < at + width; ++i) {
-        value = value * 10 + static_cast<unsigned>(s[i] - '0');
-    }
-    return true;
-}
-
 template <typename Int>
 Status append_integer(std::string_view text, std::string& out) {
     Int v{};
@@ -136,44 +124,28 @@ Status append_float(std::string_view text, std::string& out) {
 }
 
 constexpr std::int64_t kPostgresEpochDays = 10957;  // 2000-01-01, PostgreSQL's day 0
-constexpr std::int64_t kMicrosPerSecond = 1'000'000;
-constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
 
-// YYYY-MM-DD at the start of `text` -> days since 2000-01-01. MySQL stores impossible dates such as
+// YYYY-MM-DD, the whole of `text` -> days since 2000-01-01. MySQL stores impossible dates such as
 // February 30 under ALLOW_INVALID_DATES; PostgreSQL has none, so they are refused as on the text path.
 Result<std::int64_t> parse_date(std::string_view text) {
-    unsigned y = 0, m = 0, d = 0;
-    if (!fixed_digits(text, 0, 4, y) || text.size() < 10 || text[4] != '-' || !fixed_digits(text, 5, 2, m)
-        || text[7] != '-' || !fixed_digits(text, 8, 2, d) || m < 1 || m > 12 || d < 1) {
+    CivilDate date;
+    std::size_t used = 0;
+    if (!parse_iso_date(text, used, date) || used != text.size()) {
         return malformed("a DATE");
     }
-    if (d > days_in_month(y, m)) {
+    if (date.day > days_in_month(date.year, date.month)) {
         return Status::error(Errc::Unsupported, "an impossible date (such as February 30) has no PostgreSQL date");
     }
-    return days_from_civil(y, m, d) - kPostgresEpochDays;
+    return days_from_civil(date.year, date.month, date.day) - kPostgresEpochDays;
 }
 
-// HH:MM:SS[.fraction] (at least two hour digits) -> microseconds.
+// HH:MM:SS[.fraction], the whole of `text` -> microseconds.
 Result<std::int64_t> parse_time(std::string_view text) {
-    const auto colon = text.find(':');
-    unsigned h = 0, m = 0, s = 0;
-    if (colon == std::string_view::npos || colon < 2 || !fixed_digits(text, 0, colon, h)
-        || !fixed_digits(text, colon + 1, 2, m) || text.size() < colon + 6 || text[colon + 3] != ':'
-        || !fixed_digits(text, colon + 4, 2, s) || m > 59 || s > 59) {
+    std::int64_t micros = 0;
+    std::size_t used = 0;
+    if (!parse_iso_time(text, used, micros) || used != text.size()) {
         return malformed("a TIME");
-    }
-    std::int64_t micros = ((static_cast<std::int64_t>(h) * 60 + m) * 60 + s) * kMicrosPerSecond;
-    std::string_view rest = text.substr(colon + 6);
-    if (!rest.empty()) {
-        const std::string_view digits = rest.substr(1);
-        if (rest[0] != '.' || digits.empty() || digits.size() > 6 || !all_digits(digits)) {
-            return malformed("a TIME");
-        }
-        std::int64_t fraction = 0;
-        for (std::size_t i = 0; i < 6; ++i) {
-            fraction = fraction * 10 + (i < digits.size() ? digits[i] - '0' : 0);
-        }
-        micros += fraction;
     }
     return micros;
 }
@@ -182,9 +154,6 @@ Status append_date(std::string_view text, std::string& out) {
     auto days = parse_date(text);
     if (!days.ok()) {
         return days.status();
-    }
-    if (text.size() != 10) {
-        return malformed("a DATE");
     }
     put32(out, 4);
     put32(out, static_cast<std::uint32_t>(days.value()));

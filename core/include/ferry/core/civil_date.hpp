@@ -1,9 +1,10 @@
-// Proleptic Gregorian calendar arithmetic (H. Hinnant's days_from_civil), for the encoders that turn
-// date texts into day counts.
+// Proleptic Gregorian calendar arithmetic (H. Hinnant's days_from_civil) and the ISO date and time
+// texts both engines print, for the encoders that turn them into day and microsecond counts.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 namespace ferry {
 
@@ -41,5 +42,13 @@ constexpr unsigned days_in_month(std::int64_t y, unsigned m) {
     const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return m == 2 && leap ? 29 : kDays[m - 1];
 }
+
+// "YYYY-MM-DD" (four or more year digits) at the start of `text`; `used` gets its length. Checks the
+// form and that month is 1..12 and day 1..31, not the month's length (days_in_month).
+bool parse_iso_date(std::string_view text, std::size_t& used, CivilDate& out);
+
+// "HH:MM:SS[.fraction]" (two or more hour digits, one to six fraction digits) at the start of `text`:
+// microseconds from 00:00:00; `used` gets its length.
+bool parse_iso_time(std::string_view text, std::size_t& used, std::int64_t& micros);
 
 }  // namespace ferry
