@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
     }
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    // The mock cluster needs a client instance to run in; it never sends anything itself.
+    // The mock cluster needs a client instance to run in; it never sends anything itself (so its
+    // warning that it has no bootstrap.servers is noise).
+    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
     KafkaPtr handle{rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err)};
     if (!handle) {
         std::cerr << "ferry-kafka-dev: " << err << "\n";

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -143,17 +144,102 @@ void parse_source(const YAML::Node& root, Config& out, Problems& problems) {
     }
 }
 
+bool flag(const YAML::Node& parent, const std::string& key, const std::string& path, bool fallback,
+          Problems& problems) {
+    const std::string text = scalar(parent, key, path, false, problems);
+    if (text.empty()) {
+        return fallback;
+    }
+    if (text != "true" && text != "false") {
+        problems.push_back(path + " must be true or false");
+        return fallback;
+    }
+    return text == "true";
+}
+
+// One of `choices` (the first is the default).
+std::string choice(const YAML::Node& parent, const std::string& key, const std::string& path,
+                   const std::vector<std::string>& choices, Problems& problems) {
+    const std::string text = scalar(parent, key, path, false, problems);
+    if (text.empty()) {
+        return choices.front();
+    }
+    if (std::find(choices.begin(), choices.end(), text) == choices.end()) {
+        std::string list;
+        for (const auto& c : choices) {
+            list += (list.empty() ? "" : " or ") + c;
+        }
+        problems.push_back(path + " must be " + list + " (got '" + text + "')");
+        return choices.front();
+    }
+    return text;
+}
+
+// Settings Ferry makes itself: overriding them would break its ordering and delivery guarantees.
+const std::set<std::string>& reserved_kafka_properties() {
+    static const std::set<std::string> kReserved{"bootstrap.servers", "metadata.broker.list", "enable.idempotence",
+                                                 "acks", "request.required.acks", "transactional.id"};
+    return kReserved;
+}
+
+void parse_kafka_target(const YAML::Node& dst, Config& out, Problems& problems) {
+    auto& kafka = out.target.kafka;
+    const YAML::Node brokers = dst["brokers"];
+    if (brokers && brokers.IsSequence()) {  // [host:port, ...] as well as "host:port,host:port"
+        for (std::size_t i = 0; i < brokers.size(); ++i) {
+            const std::string key = "target.brokers[" + std::to_string(i) + "]";
+            kafka.brokers += (i == 0 ? "" : ",") + (brokers[i].IsScalar()
+                                                        ? substitute_env(brokers[i].as<std::string>(), key, problems)
+                                                        : std::string());
+        }
+    } else {
+        kafka.brokers = scalar(dst, "brokers", "target.brokers", true, problems);
+    }
+    kafka.topic_prefix = scalar(dst, "topic_prefix", "target.topic_prefix", false, problems);
+    if (kafka.topic_prefix.empty()) {
+        kafka.topic_prefix = out.name;
+    } else if (!std::regex_match(kafka.topic_prefix, std::regex("[A-Za-z0-9._-]+"))) {
+        problems.push_back("target.topic_prefix may hold only letters, digits, '.', '_' and '-' (it starts topic names)");
+    }
+    const YAML::Node properties = dst["properties"];
+    if (properties && !properties.IsMap()) {
+        problems.push_back("target.properties must be a map of librdkafka settings");
+    } else if (properties) {
+        for (const auto& kv : properties) {
+            const auto name = kv.first.as<std::string>();
+            const std::string path = "target.properties." + name;
+            if (reserved_kafka_properties().contains(name)) {
+                problems.push_back(path + " is set by Ferry itself (brokers: target.brokers; idempotence, acks and "
+                                          "transactions keep its delivery guarantees)");
+                continue;
+            }
+            kafka.properties[name] = scalar(properties, name, path, true, problems);
+        }
+    }
+    kafka.tombstones = flag(dst, "tombstones", "target.tombstones", true, problems);
+    kafka.precise_decimals = choice(dst, "decimals", "target.decimals", {"string", "precise"}, problems) == "precise";
+    kafka.epoch_temporals = choice(dst, "temporal", "target.temporal", {"iso", "epoch"}, problems) == "epoch";
+    if (dst["url"]) {
+        problems.push_back("target.url does not apply to type kafka (use target.brokers)");
+    }
+}
+
 void parse_target(const YAML::Node& root, Config& out, Problems& problems) {
     const YAML::Node dst = root["target"];
     if (!dst || !dst.IsMap()) {
         problems.push_back("missing target (a map with type and url)");
         return;
     }
-    check_keys(dst, "target", {"type", "url", "brokers", "topic_prefix"}, problems);
     out.target.type = scalar(dst, "type", "target.type", true, problems);
+    if (out.target.type == "kafka") {
+        check_keys(dst, "target", {"type", "url", "brokers", "topic_prefix", "properties", "tombstones", "decimals", "temporal"},
+                   problems);
+        parse_kafka_target(dst, out, problems);
+        return;
+    }
+    check_keys(dst, "target", {"type", "url", "brokers", "topic_prefix"}, problems);
     if (!out.target.type.empty() && out.target.type != "postgres" && out.target.type != "mysql") {
-        problems.push_back("target.type '" + out.target.type
-                           + "' is not supported by this build (supported: postgres, mysql; kafka is planned)");
+        problems.push_back("target.type '" + out.target.type + "' is not supported (supported: postgres, mysql, kafka)");
         return;
     }
     out.target.url = scalar(dst, "url", "target.url", true, problems);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/apply/kafka_apply.hpp"
 #include "ferry/core/names.hpp"
 
 namespace ferry::agent {
@@ -23,7 +24,8 @@ struct Config {
     } source;
     struct {
         std::string type;
-        std::string url;
+        std::string url;             // postgres, mysql
+        apply::KafkaTargetConfig kafka;  // kafka (source_database and source_server_id: from the source)
     } target;
     SnapshotMode snapshot = SnapshotMode::Initial;
     std::string state_dir;

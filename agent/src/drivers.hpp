@@ -73,10 +73,11 @@ public:
 std::unique_ptr<SourceDriver> make_source_driver(const Config& config, offsets::OffsetStore& store);
 std::unique_ptr<TargetDriver> make_target_driver(const Config& config);
 
-// Per engine (drivers_pg.cpp, drivers_mysql.cpp).
+// Per engine (drivers_pg.cpp, drivers_mysql.cpp, drivers_kafka.cpp).
 std::unique_ptr<SourceDriver> make_pg_source_driver(const Config& config, offsets::OffsetStore& store);
 std::unique_ptr<TargetDriver> make_pg_target_driver(const Config& config);
 std::unique_ptr<SourceDriver> make_mysql_source_driver(const Config& config);
 std::unique_ptr<TargetDriver> make_mysql_target_driver(const Config& config);
+std::unique_ptr<TargetDriver> make_kafka_target_driver(const Config& config);
 
 }  // namespace ferry::agent

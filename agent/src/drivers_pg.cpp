@@ -200,6 +200,9 @@ std::unique_ptr<TargetDriver> make_target_driver(const Config& config) {
     if (config.target.type == "mysql") {
         return make_mysql_target_driver(config);
     }
+    if (config.target.type == "kafka") {
+        return make_kafka_target_driver(config);
+    }
     return make_pg_target_driver(config);
 }
 

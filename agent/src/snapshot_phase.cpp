@@ -168,7 +168,7 @@ Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, 
     }
     counter.started = std::chrono::steady_clock::now();
     counter.state = 1;
-    auto format = loader.begin_table(table, checkpoint.has_value());
+    auto format = loader.begin_table(table, checkpoint.has_value(), opened.position);
     if (!format.ok()) {
         return format.status();
     }

@@ -52,6 +52,15 @@ std::string describe_conninfo(const std::string& conninfo) {
     return (host.empty() ? "localhost" : host) + ":" + (port.empty() ? "5432" : port) + "/" + db;
 }
 
+std::string conninfo_database(const std::string& conninfo) {
+    auto opts = parse(conninfo, nullptr);
+    if (!opts) {
+        return {};
+    }
+    std::string db = option_value(opts.get(), "dbname");
+    return db.empty() ? option_value(opts.get(), "user") : db;
+}
+
 Result<Connection> Connection::connect(const std::string& conninfo, Mode mode, std::string_view purpose) {
     auto opts = parse(conninfo, nullptr);
     std::string options = kSessionOptions;

@@ -7,6 +7,8 @@
 #include "ferry/core/civil_date.hpp"
 #include "ferry/core/hex.hpp"
 #include "ferry/core/json_text.hpp"
+#include "pg_array_text.hpp"
+#include "pg_interval.hpp"
 
 namespace ferry::apply::kafka {
 
@@ -50,12 +52,12 @@ bool parse_offset(std::string_view text, std::int64_t& seconds) {
 
 // YYYY-MM-DD; years past 9999 with a sign, as ISO-8601 (and Java) write them.
 void append_iso_date(std::string& out, const CivilDate& d) {
-    std::string year = std::to_string(d.year);
-    if (d.year > 9999) {
-        year = "+" + year;
-    } else if (year.size() < 4) {
+    // As java.time prints years: at least 4 digits, '-' before BC years (1 BC is year 0), '+' past 9999.
+    std::string year = std::to_string(d.year < 0 ? -d.year : d.year);
+    if (year.size() < 4) {
         year.insert(0, 4 - year.size(), '0');
     }
+    out += d.year < 0 ? "-" : d.year > 9999 ? "+" : "";
     out += year;
     out += {'-', static_cast<char>('0' + d.month / 10), static_cast<char>('0' + d.month % 10), '-',
             static_cast<char>('0' + d.day / 10), static_cast<char>('0' + d.day % 10)};
@@ -151,7 +153,8 @@ Status append_decimal(const ColumnForm& form, const ValueOptions& options, std::
         return {};
     }
     if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
-        return unsupported("numeric " + std::string(text) + " has no precise decimal form (decimals: string carries it)");
+        return unsupported("a numeric NaN or infinity has no precise decimal form; set target.decimals: string, "
+                           "which carries it");
     }
     const auto dot = text.find('.');
     const int scale = form.scale >= 0 ? form.scale : dot == std::string_view::npos ? 0 : static_cast<int>(text.size() - dot - 1);
@@ -182,19 +185,23 @@ Status append_bytes(std::string_view text, std::string& out) {
     return {};
 }
 
-Status epoch_refused(std::string_view text) {
-    return unsupported("the date/time " + std::string(text) + " has no epoch form (temporal: iso carries it)");
+Status epoch_refused() {  // the value stays out of the message: it is row data
+    return unsupported("an infinite date/time has no epoch form; set target.temporal: iso, which carries it");
 }
 
 Status append_temporal(JsonForm form, const ValueOptions& options, std::string_view text, std::string& out) {
     const bool iso = options.temporal == TemporalHandling::IsoString || form == JsonForm::TimestampTz
                      || form == JsonForm::TimeTz;  // Debezium's zoned forms are text either way
-    if (text == "infinity" || text == "-infinity" || text.ends_with(" BC")) {
+    if (text == "infinity" || text == "-infinity") {
         if (!iso) {
-            return epoch_refused(text);
+            return epoch_refused();
         }
         append_json_string(out, text);
         return {};
+    }
+    const bool bc = text.ends_with(" BC");  // PostgreSQL's era suffix; ISO-8601 counts 1 BC as year 0
+    if (bc) {
+        text.remove_suffix(3);
     }
     CivilDate date;
     std::int64_t days = 0;
@@ -206,7 +213,11 @@ Status append_temporal(JsonForm form, const ValueOptions& options, std::string_v
     const bool has_time = form != JsonForm::Date;
     const bool has_offset = form == JsonForm::TimestampTz || form == JsonForm::TimeTz;
     if (has_date) {
-        if (!parse_iso_date(text, used, date) || date.day > days_in_month(date.year, date.month)) {
+        if (!parse_iso_date(text, used, date)) {
+            return malformed("a date");
+        }
+        date.year = bc ? 1 - date.year : date.year;
+        if (date.day > days_in_month(date.year, date.month)) {
             return malformed("a date");
         }
         days = days_from_civil(date.year, date.month, date.day);
@@ -244,6 +255,19 @@ Status append_temporal(JsonForm form, const ValueOptions& options, std::string_v
     return {};
 }
 
+Status append_interval(const ValueOptions& options, std::string_view text, std::string& out) {
+    const auto interval = parse_pg_interval(text);
+    if (!interval) {
+        return Status::error(Errc::Corruption, "an interval value is not in PostgreSQL's postgres IntervalStyle");
+    }
+    if (options.temporal == TemporalHandling::Epoch) {
+        out += std::to_string(approximate_micros(*interval));
+    } else {
+        append_json_string(out, iso_duration(*interval));
+    }
+    return {};
+}
+
 Status append_text_form(const ColumnForm& form, const ValueOptions& options, std::string_view text, std::string& out) {
     switch (form.form) {
         case JsonForm::Integer: return append_number(text, out);
@@ -258,16 +282,51 @@ Status append_text_form(const ColumnForm& form, const ValueOptions& options, std
         case JsonForm::Bytes: return append_bytes(text, out);
         case JsonForm::Date: case JsonForm::Time: case JsonForm::TimeTz: case JsonForm::Timestamp: case JsonForm::TimestampTz:
             return append_temporal(form.form, options, text, out);
-        case JsonForm::Array: return unsupported("arrays are not carried to Kafka yet");
+        case JsonForm::Interval: return append_interval(options, text, out);
+        case JsonForm::Array:
+            return pg_array_to_json(
+                text,
+                [&](std::string_view element, std::string& json) {
+                    return append_text_form({form.element, form.scale, JsonForm::Text}, options, element, json);
+                },
+                out);
         case JsonForm::Text: break;
     }
     append_json_string(out, text);
     return {};
 }
 
+// The element type of a built-in array type whose elements have a form of their own (0: none).
+std::uint32_t array_element_oid(std::uint32_t array_oid) {
+    switch (array_oid) {
+        case 1000: return 16;     // bool[]
+        case 1005: return 21;     // int2[]
+        case 1007: return 23;     // int4[]
+        case 1016: return 20;     // int8[]
+        case 1028: return 26;     // oid[]
+        case 1021: return 700;    // float4[]
+        case 1022: return 701;    // float8[]
+        case 1231: return 1700;   // numeric[]
+        case 1001: return 17;     // bytea[]
+        case 1182: return 1082;   // date[]
+        case 1183: return 1083;   // time[]
+        case 1270: return 1266;   // timetz[]
+        case 1115: return 1114;   // timestamp[]
+        case 1185: return 1184;   // timestamptz[]
+        case 1187: return 1186;   // interval[]
+        default: return 0;
+    }
+}
+
 }  // namespace
 
 ColumnForm pg_column_form(const Column& column) {
+    if (const std::uint32_t element = array_element_oid(column.type_oid); element != 0) {
+        Column of_element = column;
+        of_element.type_oid = element;
+        const ColumnForm form = pg_column_form(of_element);
+        return {JsonForm::Array, form.scale, form.form};
+    }
     switch (column.type_oid) {
         case 20: case 21: case 23: case 26: return {JsonForm::Integer};
         case 16: return {JsonForm::Boolean};
@@ -282,6 +341,7 @@ ColumnForm pg_column_form(const Column& column) {
         case 1266: return {JsonForm::TimeTz};
         case 1114: return {JsonForm::Timestamp};
         case 1184: return {JsonForm::TimestampTz};
+        case 1186: return {JsonForm::Interval};
         default: break;
     }
     return {column.type_name.ends_with("[]") ? JsonForm::Array : JsonForm::Text};

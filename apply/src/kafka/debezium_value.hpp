@@ -11,6 +11,8 @@
 //   bytea                       base64
 //   date, time, timestamp       ISO-8601 text (default); epoch: days / µs of the day / µs since 1970
 //   timestamptz, timetz         ISO-8601 text in UTC ending in Z (Debezium's ZonedTimestamp/ZonedTime)
+//   interval                    ISO-8601 duration "P1Y2M-3DT4H5M6.7S"; epoch: µs (a month = 365.25/12 days)
+//   arrays                      JSON arrays (nested as the array is) of their elements' forms
 //   everything else             its text (json, jsonb, uuid, enums, inet, interval, ...)
 // An unchanged TOASTed value is Debezium's placeholder "__debezium_unavailable_value".
 // https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-data-types
@@ -33,19 +35,20 @@ struct ValueOptions {
 };
 
 enum class JsonForm : std::uint8_t {
-    Integer, Boolean, Float, Decimal, Bytes, Date, Time, TimeTz, Timestamp, TimestampTz, Text, Array,
+    Integer, Boolean, Float, Decimal, Bytes, Date, Time, TimeTz, Timestamp, TimestampTz, Interval, Text, Array,
 };
 
 struct ColumnForm {
     JsonForm form = JsonForm::Text;
-    int scale = -1;  // Decimal: the declared scale, -1 for none
+    int scale = -1;                     // Decimal (or an array of them): the declared scale, -1 for none
+    JsonForm element = JsonForm::Text;  // Array: the form of its elements
 };
 
 // The form of a PostgreSQL source column (by its built-in type OID; user types are text).
 ColumnForm pg_column_form(const Column& column);
 
 // Appends one value as JSON; Errc::Unsupported for a value the chosen form cannot carry (NaN as a
-// precise decimal, BC dates and infinities as epoch values, arrays: not yet).
+// precise decimal, BC dates and infinities as epoch values).
 Status append_json_value(const ColumnForm& form, const ValueOptions& options, const Value& value, std::string& out);
 
 }  // namespace ferry::apply::kafka

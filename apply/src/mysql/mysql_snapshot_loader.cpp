@@ -35,7 +35,7 @@ public:
             LoadCheckpoint{my::field(*row.value(), 0), std::stoull("0" + my::field(*row.value(), 1))}};
     }
 
-    Result<CopyFormat> begin_table(const TableSchema& source, bool resume) override {
+    Result<CopyFormat> begin_table(const TableSchema& source, bool resume, const SourcePosition&) override {
         auto t = mysql::translate_table(source, types_, flavor_);
         if (!t.ok()) {
             return t.status();

@@ -34,7 +34,7 @@ public:
             LoadCheckpoint{pq::field(res.value().get(), 0, 0), std::stoull("0" + pq::field(res.value().get(), 0, 1))}};
     }
 
-    Result<CopyFormat> begin_table(const TableSchema& source_table, bool resume) override {
+    Result<CopyFormat> begin_table(const TableSchema& source_table, bool resume, const SourcePosition&) override {
         translation_.reset();
         if (source_table.engine == Engine::MySql) {
             translation_ = pg::translate_mysql_table(source_table);

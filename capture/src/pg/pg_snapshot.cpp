@@ -143,6 +143,7 @@ Result<std::unique_ptr<SnapshotReader>> open_snapshot_reader(const PgSourceConfi
 
 std::string check_pg_url(const std::string& url) { return pq::check_conninfo(url); }
 std::string describe_pg_url(const std::string& url) { return pq::describe_conninfo(url); }
+std::string pg_url_database(const std::string& url) { return pq::conninfo_database(url); }
 
 Result<std::string> source_system_identifier(const PgSourceConfig& config) {
     auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Replication, "identify");

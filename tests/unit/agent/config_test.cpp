@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "config.hpp"
@@ -17,6 +18,11 @@ target:
   type: postgres
   url: host=127.0.0.1 port=5433 dbname=shop
 )";
+
+bool has_problem(const std::vector<std::string>& problems, const std::string& part) {
+    return std::any_of(problems.begin(), problems.end(),
+                       [&](const std::string& p) { return p.find(part) != std::string::npos; });
+}
 
 TEST(Config, ParsesTheContractExample) {
     Config c;
@@ -88,14 +94,7 @@ target:
 snapshot: sometimes
 )",
                                        c);
-    const auto has = [&](const std::string& needle) {
-        for (const auto& p : problems) {
-            if (p.find(needle) != std::string::npos) {
-                return true;
-            }
-        }
-        return false;
-    };
+    const auto has = [&](const std::string& part) { return has_problem(problems, part); };
     EXPECT_TRUE(has("name 'Bad-Name'"));
     EXPECT_TRUE(has("unknown key colour"));
     EXPECT_TRUE(has("unknown key source.extra"));
@@ -110,10 +109,62 @@ TEST(Config, RejectsUnsupportedTypesAndBadYaml) {
     Config c;
     EXPECT_FALSE(parse_config("name: [unclosed", c).empty());
     std::string yaml = kValid;
-    yaml.replace(yaml.rfind("type: postgres"), 14, "type: kafka");
+    yaml.replace(yaml.rfind("type: postgres"), 14, "type: oracle");
     const auto problems = parse_config(yaml, c);
     ASSERT_FALSE(problems.empty());
-    EXPECT_NE(problems[0].find("kafka"), std::string::npos);
+    EXPECT_NE(problems[0].find("target.type 'oracle' is not supported (supported: postgres, mysql, kafka)"),
+              std::string::npos)
+        << problems[0];
+}
+
+std::string kafka_config(const std::string& target_lines) {
+    return "name: shop\nsource:\n  type: postgres\n  url: postgresql://repl@127.0.0.1:5432/shop\n"
+           "  tables: [public.orders]\ntarget:\n  type: kafka\n" + target_lines;
+}
+
+TEST(Config, KafkaTargetTakesBrokersPrefixPropertiesAndValueForms) {
+    Config c;
+    setenv("FERRY_TEST_SASL_PASSWORD", "s3cret", 1);  // NOLINT(concurrency-mt-unsafe)
+    const auto problems = parse_config(kafka_config("  brokers: [k1:9092, k2:9092]\n  topic_prefix: cdc.shop\n"
+                                                    "  properties: {compression.type: zstd, linger.ms: 20,\n"
+                                                    "               sasl.password: '${FERRY_TEST_SASL_PASSWORD}'}\n"
+                                                    "  tombstones: false\n  decimals: precise\n  temporal: epoch\n"),
+                                       c);
+    ASSERT_TRUE(problems.empty()) << problems.front();
+    const auto& k = c.target.kafka;
+    EXPECT_EQ(k.brokers, "k1:9092,k2:9092");
+    EXPECT_EQ(k.topic_prefix, "cdc.shop");
+    EXPECT_EQ(k.properties.at("compression.type"), "zstd");
+    EXPECT_EQ(k.properties.at("linger.ms"), "20");
+    EXPECT_EQ(k.properties.at("sasl.password"), "s3cret");
+    EXPECT_FALSE(k.tombstones);
+    EXPECT_TRUE(k.precise_decimals);
+    EXPECT_TRUE(k.epoch_temporals);
+
+    Config d;
+    ASSERT_TRUE(parse_config(kafka_config("  brokers: 127.0.0.1:9092\n"), d).empty());
+    EXPECT_EQ(d.target.kafka.topic_prefix, "shop");  // the pipeline's name
+    EXPECT_TRUE(d.target.kafka.tombstones);
+    EXPECT_FALSE(d.target.kafka.precise_decimals);
+    EXPECT_FALSE(d.target.kafka.epoch_temporals);
+}
+
+TEST(Config, KafkaTargetProblemsNameTheirKeys) {
+    Config c;
+    const auto problems = parse_config(kafka_config("  url: postgresql://x/y\n  topic_prefix: 'bad prefix'\n"
+                                                    "  properties: {acks: '1', enable.idempotence: false}\n"
+                                                    "  decimals: double\n  tombstones: maybe\n  colour: red\n"),
+                                       c);
+    const auto has = [&](const std::string& part) { return has_problem(problems, part); };
+    EXPECT_TRUE(has("missing target.brokers"));
+    EXPECT_TRUE(has("target.url does not apply to type kafka"));
+    EXPECT_TRUE(has("target.topic_prefix may hold only"));
+    EXPECT_TRUE(has("target.properties.acks is set by Ferry itself"));
+    EXPECT_TRUE(has("target.properties.enable.idempotence is set by Ferry itself"));
+    EXPECT_TRUE(has("target.decimals must be string or precise (got 'double')"));
+    EXPECT_TRUE(has("target.tombstones must be true or false"));
+    EXPECT_TRUE(has("unknown key target.colour"));
+    EXPECT_EQ(problems.size(), 8U);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ferry/core/ports.hpp"
 #include "ferry/core/status.hpp"
@@ -29,6 +30,13 @@ struct KafkaTargetConfig {
     std::uint32_t source_server_id = 0;  // MySQL/MariaDB sources: source.server_id in records
 };
 
+// Before a pipeline's first record: every table has a topic name of its own (Errc::InvalidConfig
+// otherwise) and the brokers answer (Errc::Transient otherwise).
+Status check_kafka_target(const KafkaTargetConfig& config, const std::vector<TableId>& tables);
+
 Result<std::unique_ptr<ChangeSink>> open_kafka_change_sink(const KafkaTargetConfig& config);
+
+// Copied rows as read records (op "r"). Kafka keeps no checkpoint: an interrupted table is sent again.
+Result<std::unique_ptr<SnapshotLoader>> open_kafka_snapshot_loader(const KafkaTargetConfig& config);
 
 }  // namespace ferry::apply

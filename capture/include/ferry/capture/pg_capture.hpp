@@ -29,6 +29,8 @@ using LoggerPtr = std::shared_ptr<spdlog::logger>;
 std::string check_pg_url(const std::string& url);
 // host:port/dbname of a connection string, for logs (never the password).
 std::string describe_pg_url(const std::string& url);
+// The database a connection string names ("" if none).
+std::string pg_url_database(const std::string& url);
 
 struct PgSourceConfig {
     std::string conninfo;

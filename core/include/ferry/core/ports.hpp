@@ -79,7 +79,8 @@ public:
     virtual ~SnapshotLoader() = default;
     // The checkpoint of an interrupted load of `table`, if the target holds one.
     virtual Result<std::optional<LoadCheckpoint>> checkpoint_of(const TableSchema& table) = 0;
-    virtual Result<CopyFormat> begin_table(const TableSchema& table, bool resume) = 0;
+    // `as_of`: the source position the rows that follow are read at (until a chunk names a newer one).
+    virtual Result<CopyFormat> begin_table(const TableSchema& table, bool resume, const SourcePosition& as_of) = 0;
     virtual Status write(const SnapshotChunk& chunk) = 0;
     virtual Status checkpoint(const LoadCheckpoint& checkpoint) = 0;
     virtual Status finish_table() = 0;

@@ -35,6 +35,8 @@ enum class Mode : std::uint8_t { Normal, Replication };
 std::string check_conninfo(const std::string& conninfo);
 // host:port/dbname for logs: never the user's password.
 std::string describe_conninfo(const std::string& conninfo);
+// The database a connection string names (libpq's default: the user's name); "" if it names neither.
+std::string conninfo_database(const std::string& conninfo);
 
 class Connection {
 public:

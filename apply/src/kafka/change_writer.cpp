@@ -1,0 +1,67 @@
+#include "change_writer.hpp"
+
+#include "topic_names.hpp"
+
+namespace ferry::apply::kafka {
+
+Result<std::unique_ptr<ChangeWriter>> ChangeWriter::open(const KafkaTargetConfig& config) {
+    auto producer = Producer::open(config.brokers, config.properties);
+    if (!producer.ok()) {
+        return producer.status();
+    }
+    return std::unique_ptr<ChangeWriter>(new ChangeWriter(config, std::move(producer).value()));
+}
+
+ChangeWriter::ChangeWriter(const KafkaTargetConfig& config, std::unique_ptr<Producer> producer)
+    : config_(config), producer_(std::move(producer)) {
+    options_.decimals = config.precise_decimals ? DecimalHandling::Precise : DecimalHandling::String;
+    options_.temporal = config.epoch_temporals ? TemporalHandling::Epoch : TemporalHandling::IsoString;
+    source_.version = FERRY_VERSION;
+    source_.name = config.topic_prefix;
+    source_.database = config.source_database;
+    source_.server_id = config.source_server_id;
+}
+
+Status ChangeWriter::write(const RowChange& change, const ChangeContext& context) {
+    auto key = record_key(change, options_);
+    if (!key.ok()) {
+        return key.status();
+    }
+    auto value = record_value(change, source_, context, options_);
+    if (!value.ok()) {
+        return value.status();
+    }
+    const std::string& topic = topic_of(change.table->id);
+    if (Status st = producer_->produce(topic, key.value(), value.value()); !st.ok()) {
+        return st;
+    }
+    if (change.op == Op::Delete && config_.tombstones) {
+        return producer_->produce(topic, key.value(), std::nullopt);
+    }
+    return {};
+}
+
+const std::string& ChangeWriter::topic_of(const TableId& table) {
+    auto it = topics_.find(table);
+    if (it == topics_.end()) {
+        it = topics_.emplace(table, topic_name(config_.topic_prefix, table)).first;
+    }
+    return it->second;
+}
+
+}  // namespace ferry::apply::kafka
+
+namespace ferry::apply {
+
+Status check_kafka_target(const KafkaTargetConfig& config, const std::vector<TableId>& tables) {
+    if (std::string clash = kafka::check_topic_names(config.topic_prefix, tables); !clash.empty()) {
+        return Status::error(Errc::InvalidConfig, clash);
+    }
+    auto producer = kafka::Producer::open(config.brokers, config.properties);
+    if (!producer.ok()) {
+        return producer.status();
+    }
+    return producer.value()->check_reachable(10000);
+}
+
+}  // namespace ferry::apply

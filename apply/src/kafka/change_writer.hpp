@@ -1,0 +1,33 @@
+// What the Kafka change sink and snapshot loader share: a change made into its Debezium record
+// (and tombstone) and handed to the producer on its table's topic.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "debezium_envelope.hpp"
+#include "ferry/apply/kafka_apply.hpp"
+#include "producer.hpp"
+
+namespace ferry::apply::kafka {
+
+class ChangeWriter {
+public:
+    static Result<std::unique_ptr<ChangeWriter>> open(const KafkaTargetConfig& config);
+
+    Status write(const RowChange& change, const ChangeContext& context);
+    Producer& producer() { return *producer_; }
+
+private:
+    ChangeWriter(const KafkaTargetConfig& config, std::unique_ptr<Producer> producer);
+    const std::string& topic_of(const TableId& table);
+
+    KafkaTargetConfig config_;
+    ValueOptions options_;
+    SourceBlock source_;
+    std::unique_ptr<Producer> producer_;
+    std::map<TableId, std::string> topics_;
+};
+
+}  // namespace ferry::apply::kafka
