@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "ferry/apply/kafka_apply.hpp"
 #include "ferry/apply/mysql_apply.hpp"
 #include "ferry/capture/mysql_capture.hpp"
 #include "ferry/capture/pg_capture.hpp"
@@ -214,6 +215,9 @@ void parse_kafka_target(const YAML::Node& dst, Config& out, Problems& problems) 
                 continue;
             }
             kafka.properties[name] = scalar(properties, name, path, true, problems);
+        }
+        if (std::string rejected = apply::check_kafka_properties(kafka.properties); !rejected.empty()) {
+            problems.push_back(rejected + " (see librdkafka's CONFIGURATION.md)");
         }
     }
     kafka.tombstones = flag(dst, "tombstones", "target.tombstones", true, problems);

@@ -61,6 +61,9 @@ class TargetDriver {
 public:
     virtual ~TargetDriver() = default;
     virtual std::string describe() const = 0;
+    // Whether the target can be reached, before anything at the source is created (a slot). The
+    // SQL targets find out on their first connection instead.
+    virtual Status check_target() { return {}; }
     // Creates what the tables need at the target; called before any open_loader().
     virtual Status prepare(const SourceCatalog& tables, bool defer_primary_keys) = 0;
     virtual Status forget_applied_position() = 0;

@@ -370,6 +370,9 @@ Status Run::stream() {
 
 Status Run::run() {
     store.put_status("phase", "starting").ignore();
+    if (Status st = target.check_target(); !st.ok()) {
+        return st;
+    }
     if (Status st = prepare_source(); !st.ok()) {
         return st;
     }

@@ -1,5 +1,6 @@
 #include "kafka_harness.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,7 +47,8 @@ std::optional<std::string> bytes(const void* data, std::size_t size) {
 DevBroker::DevBroker(int brokers) {
     int in[2];
     int out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) {
+    // Close-on-exec: other children (ferry) must not hold the broker's stdin open after the test ends.
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
         throw std::runtime_error("pipe failed");
     }
     pid_ = fork();

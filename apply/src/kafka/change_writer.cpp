@@ -4,8 +4,8 @@
 
 namespace ferry::apply::kafka {
 
-Result<std::unique_ptr<ChangeWriter>> ChangeWriter::open(const KafkaTargetConfig& config) {
-    auto producer = Producer::open(config.brokers, config.properties);
+Result<std::unique_ptr<ChangeWriter>> ChangeWriter::open(const KafkaTargetConfig& config, LoggerPtr log) {
+    auto producer = Producer::open(config.brokers, config.properties, std::move(log));
     if (!producer.ok()) {
         return producer.status();
     }
@@ -45,6 +45,7 @@ const std::string& ChangeWriter::topic_of(const TableId& table) {
     auto it = topics_.find(table);
     if (it == topics_.end()) {
         it = topics_.emplace(table, topic_name(config_.topic_prefix, table)).first;
+        producer_->learn_topic(it->second);
     }
     return it->second;
 }
@@ -53,15 +54,23 @@ const std::string& ChangeWriter::topic_of(const TableId& table) {
 
 namespace ferry::apply {
 
-Status check_kafka_target(const KafkaTargetConfig& config, const std::vector<TableId>& tables) {
-    if (std::string clash = kafka::check_topic_names(config.topic_prefix, tables); !clash.empty()) {
-        return Status::error(Errc::InvalidConfig, clash);
-    }
-    auto producer = kafka::Producer::open(config.brokers, config.properties);
+std::string check_kafka_properties(const std::map<std::string, std::string>& properties) {
+    return kafka::Producer::check_properties(properties);
+}
+
+Status check_kafka_brokers(const KafkaTargetConfig& config, LoggerPtr log) {
+    auto producer = kafka::Producer::open(config.brokers, config.properties, std::move(log));
     if (!producer.ok()) {
         return producer.status();
     }
     return producer.value()->check_reachable(10000);
+}
+
+Status check_kafka_topics(const KafkaTargetConfig& config, const std::vector<TableId>& tables) {
+    if (std::string clash = kafka::check_topic_names(config.topic_prefix, tables); !clash.empty()) {
+        return Status::error(Errc::InvalidConfig, clash);
+    }
+    return {};
 }
 
 }  // namespace ferry::apply

@@ -14,7 +14,7 @@ namespace ferry::apply::kafka {
 
 class ChangeWriter {
 public:
-    static Result<std::unique_ptr<ChangeWriter>> open(const KafkaTargetConfig& config);
+    static Result<std::unique_ptr<ChangeWriter>> open(const KafkaTargetConfig& config, LoggerPtr log);
 
     Status write(const RowChange& change, const ChangeContext& context);
     Producer& producer() { return *producer_; }

@@ -70,8 +70,8 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<ChangeSink>> open_kafka_change_sink(const KafkaTargetConfig& config) {
-    auto writer = kafka::ChangeWriter::open(config);
+Result<std::unique_ptr<ChangeSink>> open_kafka_change_sink(const KafkaTargetConfig& config, LoggerPtr log) {
+    auto writer = kafka::ChangeWriter::open(config, std::move(log));
     if (!writer.ok()) {
         return writer.status();
     }

@@ -95,8 +95,8 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<SnapshotLoader>> open_kafka_snapshot_loader(const KafkaTargetConfig& config) {
-    auto writer = kafka::ChangeWriter::open(config);
+Result<std::unique_ptr<SnapshotLoader>> open_kafka_snapshot_loader(const KafkaTargetConfig& config, LoggerPtr log) {
+    auto writer = kafka::ChangeWriter::open(config, std::move(log));
     if (!writer.ok()) {
         return writer.status();
     }

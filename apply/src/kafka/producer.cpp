@@ -1,6 +1,7 @@
 #include "producer.hpp"
 
 #include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
 
 #include <array>
 #include <utility>
@@ -14,13 +15,9 @@ namespace {
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, CDeleter<&rd_kafka_conf_destroy>>;
 using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, CDeleter<&rd_kafka_metadata_destroy>>;
 
-}  // namespace
-
-Result<std::unique_ptr<Producer>> Producer::open(const std::string& brokers,
-                                                 const std::map<std::string, std::string>& properties) {
-    std::unique_ptr<Producer> producer(new Producer());
-    producer->brokers_ = brokers;
-    ConfPtr conf{rd_kafka_conf_new()};
+// Ferry's settings, then the user's on top: "" or the first one librdkafka rejects.
+std::string configure(rd_kafka_conf_t* conf, const std::string& brokers,
+                      const std::map<std::string, std::string>& properties) {
     std::map<std::string, std::string> settings = {
         {"bootstrap.servers", brokers}, {"enable.idempotence", "true"}, {"acks", "all"},
         {"partitioner", "murmur2_random"},  // Java's default: the same key lands where Java puts it
@@ -30,12 +27,34 @@ Result<std::unique_ptr<Producer>> Producer::open(const std::string& brokers,
     }
     std::array<char, 512> err{};
     for (const auto& [name, value] : settings) {
-        if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), err.data(), err.size()) != RD_KAFKA_CONF_OK) {
-            return Status::error(Errc::InvalidConfig, "target.properties." + name + ": " + err.data());
+        if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err.data(), err.size()) != RD_KAFKA_CONF_OK) {
+            return "target.properties." + name + ": " + err.data();  // the value itself may be a secret
         }
     }
+    return {};
+}
+
+}  // namespace
+
+std::string Producer::check_properties(const std::map<std::string, std::string>& properties) {
+    ConfPtr conf{rd_kafka_conf_new()};
+    return configure(conf.get(), "127.0.0.1:9092", properties);
+}
+
+Result<std::unique_ptr<Producer>> Producer::open(const std::string& brokers,
+                                                 const std::map<std::string, std::string>& properties,
+                                                 std::shared_ptr<spdlog::logger> log) {
+    std::unique_ptr<Producer> producer(new Producer());
+    producer->brokers_ = brokers;
+    producer->log_ = std::move(log);
+    ConfPtr conf{rd_kafka_conf_new()};
+    if (std::string problem = configure(conf.get(), brokers, properties); !problem.empty()) {
+        return Status::error(Errc::InvalidConfig, problem);
+    }
+    std::array<char, 512> err{};
     rd_kafka_conf_set_opaque(conf.get(), producer.get());
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery);
+    rd_kafka_conf_set_log_cb(conf.get(), &Producer::on_log);
     rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err.data(), err.size());
     if (handle == nullptr) {
         return Status::error(Errc::InvalidConfig, std::string("the Kafka producer: ") + err.data());
@@ -46,6 +65,16 @@ Result<std::unique_ptr<Producer>> Producer::open(const std::string& brokers,
 }
 
 Producer::~Producer() = default;
+
+void Producer::on_log(const rd_kafka_s* rk, int level, const char* facility, const char* line) {
+    const auto* self = static_cast<const Producer*>(rd_kafka_opaque(rk));
+    if (self == nullptr || !self->log_) {
+        return;
+    }
+    // syslog levels: up to warning (4) as warnings (the sink itself reports what failed for good)
+    const auto as = level <= 4 ? spdlog::level::warn : level == 5 ? spdlog::level::info : spdlog::level::debug;
+    self->log_->log(as, "librdkafka {}: {}", facility, line);
+}
 
 void Producer::on_delivery(rd_kafka_s*, const rd_kafka_message_s* m, void* opaque) {
     auto* self = static_cast<Producer*>(opaque);
@@ -111,6 +140,22 @@ Status Producer::check_reachable(int timeout_ms) {
                                                   + "); check target.brokers and that Kafka is up");
     }
     return {};
+}
+
+void Producer::learn_topic(const std::string& topic) {
+    if (topics_.contains(topic)) {
+        return;
+    }
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_.get(), topic.c_str(), nullptr);
+    if (handle == nullptr) {
+        return;  // produce() reports what is wrong with it
+    }
+    topics_.emplace(topic, std::unique_ptr<rd_kafka_topic_s, void (*)(rd_kafka_topic_s*)>{handle, &rd_kafka_topic_destroy});
+    const rd_kafka_metadata_t* metadata = nullptr;
+    // Best effort: when this fails, librdkafka's own scan still finds the topic a moment later.
+    if (rd_kafka_metadata(handle_.get(), 0, handle, &metadata, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        MetadataPtr owned{metadata};
+    }
 }
 
 Status Producer::fatal_error() {

@@ -10,8 +10,13 @@
 
 #include "ferry/core/status.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 struct rd_kafka_s;
 struct rd_kafka_message_s;
+struct rd_kafka_topic_s;
 
 namespace ferry::apply::kafka {
 
@@ -19,7 +24,10 @@ class Producer {
 public:
     // Errc::InvalidConfig naming target.properties.X when librdkafka rejects a setting.
     static Result<std::unique_ptr<Producer>> open(const std::string& brokers,
-                                                  const std::map<std::string, std::string>& properties);
+                                                  const std::map<std::string, std::string>& properties,
+                                                  std::shared_ptr<spdlog::logger> log);
+    // Sets every property on a throwaway configuration: the first rejected one, or "".
+    static std::string check_properties(const std::map<std::string, std::string>& properties);
     ~Producer();
     Producer(const Producer&) = delete;
     Producer& operator=(const Producer&) = delete;
@@ -32,14 +40,21 @@ public:
     Status flush();
     // Asks the cluster for its brokers within `timeout_ms`: Errc::Transient saying why not.
     Status check_reachable(int timeout_ms);
+    // Fetches the topic's partitions now, before its first record (librdkafka would otherwise look a
+    // new topic up on its next one-second scan, which costs every new producer up to a second).
+    void learn_topic(const std::string& topic);
 
 private:
     Producer() = default;
     static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
+    static void on_log(const rd_kafka_s* rk, int level, const char* facility, const char* line);
     Status fatal_error();
 
     std::unique_ptr<rd_kafka_s, void (*)(rd_kafka_s*)> handle_{nullptr, nullptr};
+    // Declared after handle_: released before the producer is destroyed.
+    std::map<std::string, std::unique_ptr<rd_kafka_topic_s, void (*)(rd_kafka_topic_s*)>> topics_;
     std::string brokers_;
+    std::shared_ptr<spdlog::logger> log_;
     std::string first_failure_;  // of a delivery since the last flush
 };
 

@@ -60,7 +60,7 @@ apply::KafkaTargetConfig sink_config(const DevBroker& broker) {
 TEST(KafkaSink, ChangesBecomeDebeziumRecordsInOrderWithTombstones) {
     DevBroker broker;
     ASSERT_EQ(broker.command("topic app.shop.orders 3 3"), "ok");
-    auto sink = apply::open_kafka_change_sink(sink_config(broker));
+    auto sink = apply::open_kafka_change_sink(sink_config(broker), nullptr);
     ASSERT_TRUE(sink.ok()) << sink.status().message();
     ASSERT_TRUE(apply_transaction(*sink.value(), 7, {change(Op::Insert, {}, {std::string("1"), std::string("a")}),
                                                      change(Op::Update, {}, {std::string("1"), std::string("b")}),
@@ -89,7 +89,7 @@ TEST(KafkaSink, ChangesBecomeDebeziumRecordsInOrderWithTombstones) {
 TEST(KafkaSink, AFailedDeliveryFailsTheFlush) {
     DevBroker broker;
     ASSERT_EQ(broker.command("topic app.shop.orders 1 3"), "ok");
-    auto sink = apply::open_kafka_change_sink(sink_config(broker));
+    auto sink = apply::open_kafka_change_sink(sink_config(broker), nullptr);
     ASSERT_TRUE(sink.ok()) << sink.status().message();
     // Every produce request fails with TOPIC_AUTHORIZATION_FAILED (29), which is not retried.
     ASSERT_EQ(broker.command("errors 0 29 100"), "ok");
@@ -103,7 +103,7 @@ TEST(KafkaSink, APropertyLibrdkafkaRejectsIsAConfigurationError) {
     DevBroker broker;
     auto config = sink_config(broker);
     config.properties["compression.type"] = "snappyish";
-    auto sink = apply::open_kafka_change_sink(config);
+    auto sink = apply::open_kafka_change_sink(config, nullptr);
     ASSERT_FALSE(sink.ok());
     EXPECT_EQ(sink.status().code(), Errc::InvalidConfig);
     EXPECT_NE(sink.status().message().find("target.properties.compression.type"), std::string::npos)

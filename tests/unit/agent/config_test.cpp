@@ -167,5 +167,14 @@ TEST(Config, KafkaTargetProblemsNameTheirKeys) {
     EXPECT_EQ(problems.size(), 8U);
 }
 
+TEST(Config, KafkaPropertiesLibrdkafkaRejectsAreProblems) {
+    Config c;
+    const auto problems = parse_config(kafka_config("  brokers: k:9092\n  properties: {compression.type: brotli}\n"), c);
+    ASSERT_EQ(problems.size(), 1U);
+    EXPECT_NE(problems[0].find("target.properties.compression.type: "), std::string::npos) << problems[0];
+    Config d;
+    EXPECT_EQ(parse_config(kafka_config("  brokers: k:9092\n  properties: {no.such.setting: 1}\n"), d).size(), 1U);
+}
+
 }  // namespace
 }  // namespace ferry::agent

@@ -17,7 +17,13 @@
 #include "ferry/core/ports.hpp"
 #include "ferry/core/status.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace ferry::apply {
+
+using LoggerPtr = std::shared_ptr<spdlog::logger>;
 
 struct KafkaTargetConfig {
     std::string brokers;       // bootstrap.servers
@@ -30,13 +36,20 @@ struct KafkaTargetConfig {
     std::uint32_t source_server_id = 0;  // MySQL/MariaDB sources: source.server_id in records
 };
 
-// Before a pipeline's first record: every table has a topic name of its own (Errc::InvalidConfig
-// otherwise) and the brokers answer (Errc::Transient otherwise).
-Status check_kafka_target(const KafkaTargetConfig& config, const std::vector<TableId>& tables);
+// The first problem librdkafka has with these settings ("target.properties.X: why"), or "".
+std::string check_kafka_properties(const std::map<std::string, std::string>& properties);
 
-Result<std::unique_ptr<ChangeSink>> open_kafka_change_sink(const KafkaTargetConfig& config);
+// Whether the brokers answer: Errc::Transient saying what to check when they do not.
+Status check_kafka_brokers(const KafkaTargetConfig& config, LoggerPtr log);
+
+// Every table has a topic name of its own (Errc::InvalidConfig otherwise).
+Status check_kafka_topics(const KafkaTargetConfig& config, const std::vector<TableId>& tables);
+
+// librdkafka's own log lines go to `log` (warnings and errors as warnings: the sink reports what
+// failed for good).
+Result<std::unique_ptr<ChangeSink>> open_kafka_change_sink(const KafkaTargetConfig& config, LoggerPtr log);
 
 // Copied rows as read records (op "r"). Kafka keeps no checkpoint: an interrupted table is sent again.
-Result<std::unique_ptr<SnapshotLoader>> open_kafka_snapshot_loader(const KafkaTargetConfig& config);
+Result<std::unique_ptr<SnapshotLoader>> open_kafka_snapshot_loader(const KafkaTargetConfig& config, LoggerPtr log);
 
 }  // namespace ferry::apply
