@@ -20,6 +20,22 @@ ChangeWriter::ChangeWriter(const KafkaTargetConfig& config, std::unique_ptr<Prod
     source_.name = config.topic_prefix;
     source_.database = config.source_database;
     source_.server_id = config.source_server_id;
+    transaction_topic_ = config.topic_prefix + ".transaction";
+}
+
+Status ChangeWriter::begin_transaction(const ChangeContext& context) {
+    if (!config_.transaction_topic) {
+        return {};
+    }
+    producer_->learn_topic(transaction_topic_);
+    return producer_->produce(transaction_topic_, transaction_key(context), transaction_begin(context));
+}
+
+Status ChangeWriter::end_transaction(const ChangeContext& context, const std::vector<CollectionCount>& collections) {
+    if (!config_.transaction_topic) {
+        return {};
+    }
+    return producer_->produce(transaction_topic_, transaction_key(context), transaction_end(context, collections));
 }
 
 Status ChangeWriter::write(const RowChange& change, const ChangeContext& context) {

@@ -17,6 +17,9 @@ public:
     static Result<std::unique_ptr<ChangeWriter>> open(const KafkaTargetConfig& config, LoggerPtr log);
 
     Status write(const RowChange& change, const ChangeContext& context);
+    // BEGIN and END records on <topic_prefix>.transaction, when target.transaction_topic is on.
+    Status begin_transaction(const ChangeContext& context);
+    Status end_transaction(const ChangeContext& context, const std::vector<CollectionCount>& collections);
     Producer& producer() { return *producer_; }
 
 private:
@@ -28,6 +31,7 @@ private:
     SourceBlock source_;
     std::unique_ptr<Producer> producer_;
     std::map<TableId, std::string> topics_;
+    std::string transaction_topic_;
 };
 
 }  // namespace ferry::apply::kafka

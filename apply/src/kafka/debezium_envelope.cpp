@@ -154,4 +154,32 @@ Result<std::string> record_value(const RowChange& change, const SourceBlock& sou
     return out;
 }
 
+std::string transaction_key(const ChangeContext& context) {
+    std::string out = "{\"id\":";
+    append_json_string(out, transaction_id(context));
+    out.push_back('}');
+    return out;
+}
+
+std::string transaction_begin(const ChangeContext& context) {
+    std::string out = "{\"status\":\"BEGIN\",\"id\":";
+    append_json_string(out, transaction_id(context));
+    out += ",\"ts_ms\":" + std::to_string(context.commit_ms) + ",\"event_count\":null,\"data_collections\":null}";
+    return out;
+}
+
+std::string transaction_end(const ChangeContext& context, const std::vector<CollectionCount>& collections) {
+    std::string out = "{\"status\":\"END\",\"id\":";
+    append_json_string(out, transaction_id(context));
+    out += ",\"ts_ms\":" + std::to_string(context.commit_ms) + ",\"event_count\":" + std::to_string(context.total_order)
+           + ",\"data_collections\":[";
+    for (std::size_t i = 0; i < collections.size(); ++i) {
+        out += i == 0 ? "{\"data_collection\":" : ",{\"data_collection\":";
+        append_json_string(out, collections[i].table.schema + "." + collections[i].table.name);
+        out += ",\"event_count\":" + std::to_string(collections[i].events) + "}";
+    }
+    out += "]}";
+    return out;
+}
+
 }  // namespace ferry::apply::kafka

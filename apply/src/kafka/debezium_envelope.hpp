@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "debezium_value.hpp"
 #include "ferry/core/event.hpp"
@@ -38,6 +39,18 @@ struct ChangeContext {
     std::uint64_t total_order = 0;    // 1-based among the transaction's changes; 0: no transaction block
     std::uint64_t collection_order = 0;  // 1-based among the transaction's changes to this table
 };
+
+// Transaction metadata (Debezium's provide.transaction.metadata), on <topic_prefix>.transaction:
+//   key    {"id": "<transaction id>"}
+//   value  {"status": "BEGIN"|"END", "id", "ts_ms", "event_count": null | N,
+//           "data_collections": null | [{"data_collection": "<schema>.<table>", "event_count": N}, ...]}
+struct CollectionCount {
+    TableId table;
+    std::uint64_t events = 0;
+};
+std::string transaction_key(const ChangeContext& context);
+std::string transaction_begin(const ChangeContext& context);
+std::string transaction_end(const ChangeContext& context, const std::vector<CollectionCount>& collections);
 
 Result<std::optional<std::string>> record_key(const RowChange& change, const ValueOptions& options);
 

@@ -2,6 +2,7 @@
 // flush() as the point where every one of them is confirmed.
 #include <chrono>
 #include <map>
+#include <vector>
 
 #include "change_writer.hpp"
 #include "ferry/apply/kafka_apply.hpp"
@@ -32,6 +33,11 @@ public:
     Status apply(const ChangeBatch& batch) override {
         for (const auto& change : batch.changes) {
             context_.now_ms = epoch_ms(std::chrono::system_clock::now());
+            if (context_.total_order == 0) {  // a transaction without changes to captured tables has no BEGIN
+                if (Status st = writer_->begin_transaction(context_); !st.ok()) {
+                    return st;
+                }
+            }
             ++context_.total_order;
             context_.collection_order = ++per_table_[change.table->id];
             if (Status st = writer_->write(change, context_); !st.ok()) {
@@ -46,7 +52,14 @@ public:
 
     Status commit(const TxnCommit&) override {
         ++pending_;
-        return {};
+        if (context_.total_order == 0) {
+            return {};
+        }
+        std::vector<kafka::CollectionCount> collections;
+        for (const auto& [table, events] : per_table_) {
+            collections.push_back({table, events});
+        }
+        return writer_->end_transaction(context_, collections);
     }
 
     // Every record handed over so far is confirmed, or this fails and the position stays put.

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -353,7 +352,9 @@ TEST_F(PgToKafka, EveryChangeInOrderPerKeyThroughBrokerFaultsAndKills) {
     src_->exec("CREATE TABLE counters (id int PRIMARY KEY, n bigint NOT NULL)");
     src_->exec("INSERT INTO counters SELECT g, 0 FROM generate_series(1, " + std::to_string(CounterWorkload::kKeys) + ") g");
     make_topics({"counters"});
-    write_config({"counters"}, "  properties: {message.timeout.ms: 20000}\n", "batch_transactions: 50\n");
+    ASSERT_EQ(broker_.command("topic " + name_ + ".transaction 3 3"), "ok");
+    write_config({"counters"}, "  properties: {message.timeout.ms: 20000}\n  transaction_topic: true\n",
+                 "batch_transactions: 50\n");
     const unsigned seed = std::random_device{}();
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937 rng(seed);
@@ -365,8 +366,8 @@ TEST_F(PgToKafka, EveryChangeInOrderPerKeyThroughBrokerFaultsAndKills) {
     // its stored position), and two kill -9 of Ferry at random moments.
     const std::string topic_name = topic("counters");
     const std::vector<std::string> faults = {"errors 0 6 5", "leader " + topic_name + " 0 2", "rtt 1 300", "down 1",
-                                             "up 1", "rtt 1 0", "errors 0 29 2", "kill", "leader " + topic_name + " 1 3",
-                                             "errors 0 7 4", "kill", "none"};
+                                             "up 1", "rtt 1 0", "errors 0 29 2", "failed flush seen", "kill",
+                                             "leader " + topic_name + " 1 3", "errors 0 7 4", "kill", "none"};
     std::uniform_int_distribution<long> step(50, 250);  // transactions per writer between faults
     int restarts = 0;
     for (const auto& fault : faults) {
@@ -376,7 +377,11 @@ TEST_F(PgToKafka, EveryChangeInOrderPerKeyThroughBrokerFaultsAndKills) {
         if (fault == "none") {
             break;
         }
-        if (fault == "kill") {
+        if (fault == "failed flush seen") {  // the writes since TOPIC_AUTHORIZATION_FAILED was injected failed
+            ASSERT_TRUE(eventually([&] { return ferry->log().find("was not delivered to Kafka") != std::string::npos; },
+                                   30s))
+                << ferry->log();
+        } else if (fault == "kill") {
             ferry->kill_hard();
             ferry = start_ferry("ferry-" + std::to_string(++restarts) + ".log");
         } else {
@@ -418,18 +423,46 @@ TEST_F(PgToKafka, EveryChangeInOrderPerKeyThroughBrokerFaultsAndKills) {
         }
         EXPECT_EQ(highest, final_n.at(key)) << key;
     }
-    // The non-retriable errors did fail a flush (in one of the runs), and Ferry sent again from its
-    // stored position.
-    std::string logs;
-    for (int run = 0; run <= restarts; ++run) {
-        std::ifstream log(scratch_.path(run == 0 ? "ferry.log" : "ferry-" + std::to_string(run) + ".log"));
-        logs.append(std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>());
-    }
-    EXPECT_NE(logs.find("was not delivered to Kafka"), std::string::npos) << logs;
-    // Every source transaction changed 3 rows: its records say 1, 2, 3 of them.
+
+    // Every source transaction changed 3 rows: its records say 1, 2, 3 of them, and its END record
+    // on the transaction topic counts 3 events of public.counters, after its BEGIN.
     for (const auto& [id, orders] : history.orders_by_transaction) {
         EXPECT_EQ(orders, (std::set<std::uint64_t>{1, 2, 3})) << id;
     }
+    std::map<std::string, std::vector<json>> boundaries;  // BEGIN and END records by transaction id, in order
+    std::size_t parsed = 0;
+    std::size_t ended = 0;  // transactions of the data records whose END arrived
+    consume_until(broker_.bootstrap(), {name_ + ".transaction"},
+                  [&](const std::vector<KafkaRecord>& r) {
+                      for (; parsed < r.size(); ++parsed) {
+                          const json v = value_of(r[parsed]);
+                          EXPECT_EQ(r[parsed].key, R"({"id":)" + v.at("id").dump() + "}");
+                          auto& seen = boundaries[v.at("id").get<std::string>()];
+                          seen.push_back(v);
+                          const bool first_end = v.at("status") == "END"
+                                                 && std::count_if(seen.begin(), seen.end(), [](const json& b) {
+                                                        return b.at("status") == "END";
+                                                    }) == 1;
+                          ended += first_end && history.orders_by_transaction.contains(v.at("id").get<std::string>());
+                      }
+                      return ended == history.orders_by_transaction.size();
+                  },
+                  60s);
+    for (const auto& [id, orders] : history.orders_by_transaction) {
+        const auto it = boundaries.find(id);
+        ASSERT_NE(it, boundaries.end()) << id;
+        ASSERT_GE(it->second.size(), 2U) << id;
+        // BEGIN, END (again both, if Ferry sent the transaction again)
+        for (std::size_t i = 0; i + 1 < it->second.size(); i += 2) {
+            EXPECT_EQ(it->second[i].at("status"), "BEGIN") << id;
+            EXPECT_EQ(it->second[i + 1].at("status"), "END") << id;
+            EXPECT_EQ(it->second[i + 1].at("event_count"), 3) << id;
+            EXPECT_EQ(it->second[i + 1].at("data_collections"),
+                      json::parse(R"([{"data_collection":"public.counters","event_count":3}])"))
+                << id;
+        }
+    }
+    EXPECT_EQ(boundaries.size(), history.orders_by_transaction.size());
     ferry->terminate();
     EXPECT_EQ(ferry->wait(30s), 0) << ferry->log();
 }

@@ -128,7 +128,8 @@ TEST(Config, KafkaTargetTakesBrokersPrefixPropertiesAndValueForms) {
     const auto problems = parse_config(kafka_config("  brokers: [k1:9092, k2:9092]\n  topic_prefix: cdc.shop\n"
                                                     "  properties: {compression.type: zstd, linger.ms: 20,\n"
                                                     "               sasl.password: '${FERRY_TEST_SASL_PASSWORD}'}\n"
-                                                    "  tombstones: false\n  decimals: precise\n  temporal: epoch\n"),
+                                                    "  tombstones: false\n  decimals: precise\n  temporal: epoch\n"
+                                                    "  transaction_topic: true\n"),
                                        c);
     ASSERT_TRUE(problems.empty()) << problems.front();
     const auto& k = c.target.kafka;
@@ -138,6 +139,7 @@ TEST(Config, KafkaTargetTakesBrokersPrefixPropertiesAndValueForms) {
     EXPECT_EQ(k.properties.at("linger.ms"), "20");
     EXPECT_EQ(k.properties.at("sasl.password"), "s3cret");
     EXPECT_FALSE(k.tombstones);
+    EXPECT_TRUE(k.transaction_topic);
     EXPECT_TRUE(k.precise_decimals);
     EXPECT_TRUE(k.epoch_temporals);
 
@@ -145,6 +147,7 @@ TEST(Config, KafkaTargetTakesBrokersPrefixPropertiesAndValueForms) {
     ASSERT_TRUE(parse_config(kafka_config("  brokers: 127.0.0.1:9092\n"), d).empty());
     EXPECT_EQ(d.target.kafka.topic_prefix, "shop");  // the pipeline's name
     EXPECT_TRUE(d.target.kafka.tombstones);
+    EXPECT_FALSE(d.target.kafka.transaction_topic);
     EXPECT_FALSE(d.target.kafka.precise_decimals);
     EXPECT_FALSE(d.target.kafka.epoch_temporals);
 }

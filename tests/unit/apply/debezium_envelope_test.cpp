@@ -94,6 +94,17 @@ TEST(DebeziumEnvelope, MysqlSourceBlockNamesTheBinlogPosition) {
     EXPECT_NE(value.find(R"("transaction":{"id":"0-1-42","total_order":2)"), std::string::npos) << value;
 }
 
+TEST(DebeziumEnvelope, TransactionBeginAndEndWithEventCounts) {
+    ChangeContext c = pg_context();
+    c.total_order = 3;
+    EXPECT_EQ(transaction_key(c), R"({"id":"571:97500059720"})");
+    EXPECT_EQ(transaction_begin(c), R"({"status":"BEGIN","id":"571:97500059720","ts_ms":1700000000123,)"
+                                    R"("event_count":null,"data_collections":null})");
+    EXPECT_EQ(transaction_end(c, {{{"shop", "orders"}, 2}, {{"shop", "lines \"x\""}, 1}}),
+              R"({"status":"END","id":"571:97500059720","ts_ms":1700000000123,"event_count":3,"data_collections":[)"
+              R"({"data_collection":"shop.orders","event_count":2},{"data_collection":"shop.lines \"x\"","event_count":1}]})");
+}
+
 TEST(DebeziumEnvelope, AValueThatDoesNotFitNamesTableAndColumn) {
     const RowChange insert = change(Op::Insert, {}, {std::string("1"), std::string("x"), std::string("NaN")});
     auto v = record_value(insert, kSource, pg_context(), {DecimalHandling::Precise, TemporalHandling::IsoString});

@@ -30,6 +30,7 @@ struct KafkaTargetConfig {
     std::string topic_prefix;  // topics <prefix>.<schema>.<table>; also source.name in records
     std::map<std::string, std::string> properties;  // more librdkafka settings (TLS, SASL, compression)
     bool tombstones = true;    // a null-valued record after each delete (for compacted topics)
+    bool transaction_topic = false;  // BEGIN/END records on <topic_prefix>.transaction
     bool precise_decimals = false;  // Debezium's decimal.handling.mode precise (default: string)
     bool epoch_temporals = false;   // Debezium's epoch forms for dates and times (default: ISO-8601 text)
     std::string source_database;    // PostgreSQL sources: the database, source.db in records
