@@ -222,6 +222,7 @@ void parse_kafka_target(const YAML::Node& dst, Config& out, Problems& problems) 
     }
     kafka.tombstones = flag(dst, "tombstones", "target.tombstones", true, problems);
     kafka.transaction_topic = flag(dst, "transaction_topic", "target.transaction_topic", false, problems);
+    kafka.exactly_once = flag(dst, "exactly_once", "target.exactly_once", false, problems);
     kafka.precise_decimals = choice(dst, "decimals", "target.decimals", {"string", "precise"}, problems) == "precise";
     kafka.epoch_temporals = choice(dst, "temporal", "target.temporal", {"iso", "epoch"}, problems) == "epoch";
     if (dst["url"]) {
@@ -238,7 +239,7 @@ void parse_target(const YAML::Node& root, Config& out, Problems& problems) {
     out.target.type = scalar(dst, "type", "target.type", true, problems);
     if (out.target.type == "kafka") {
         check_keys(dst, "target", {"type", "url", "brokers", "topic_prefix", "properties", "tombstones",
-                                   "transaction_topic", "decimals", "temporal"},
+                                   "transaction_topic", "exactly_once", "decimals", "temporal"},
                    problems);
         parse_kafka_target(dst, out, problems);
         return;

@@ -94,6 +94,10 @@ Result<CopyStart> copy_start(const SharedState& s, SnapshotLoader& loader, const
     if (!checkpoint.value()) {
         return CopyStart{std::nullopt, snapshot};
     }
+    const auto& complete_at = checkpoint.value()->complete_at;
+    if (complete_at && !(*complete_at == prior->second.snapshot_position)) {
+        return CopyStart{std::nullopt, snapshot};  // a whole copy, but not the one the state recorded
+    }
     return CopyStart{checkpoint.value(), prior->second.converge_from};
 }
 
@@ -144,6 +148,22 @@ Status read_ahead(SnapshotReader& reader, const TableSchema& table, CopyFormat f
     }
 }
 
+// The target committed the whole table before the state could record it (a crash in between).
+Status finish_copied(SharedState& s, std::size_t index, const LoadCheckpoint& checkpoint) {
+    const TableSchema& table = *s.tables[index];
+    TableCounter& counter = *s.counters[index];
+    offsets::TableProgress progress = s.prior.at(table.id);
+    s.log->info("{} was copied whole ({} rows) before the last stop; not copying it again", display_name(table.id),
+                checkpoint.rows);
+    counter.rows = checkpoint.rows;
+    counter.started = counter.finished = std::chrono::steady_clock::now();
+    counter.state = 2;
+    s.table_done();
+    progress.state = offsets::TableState::Done;
+    progress.rows_copied = checkpoint.rows;
+    return s.store.put_table_progress(table.id, progress, true);
+}
+
 Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, std::size_t index,
                   std::stop_token stop) {
     const TableSchema& table = *s.tables[index];
@@ -154,6 +174,9 @@ Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, 
         return start.status();
     }
     const auto& checkpoint = start.value().checkpoint;
+    if (checkpoint && checkpoint->complete_at) {
+        return finish_copied(s, index, *checkpoint);
+    }
     if (checkpoint) {
         s.log->info("resuming the copy of {} after {} rows (checkpoint at the target)", display_name(table.id),
                     checkpoint->rows);
@@ -195,7 +218,7 @@ Status copy_table(SharedState& s, OpenedReader& opened, SnapshotLoader& loader, 
         const auto now = std::chrono::steady_clock::now();
         if (!chunk.resume_key.empty() && now - last_checkpoint >= s.settings.checkpoint_interval) {
             last_checkpoint = now;
-            if (Status c = loader.checkpoint({chunk.resume_key, counter.rows.load()}); !c.ok()) {
+            if (Status c = loader.checkpoint({chunk.resume_key, counter.rows.load(), std::nullopt}); !c.ok()) {
                 return c;
             }
         }

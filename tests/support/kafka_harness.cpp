@@ -143,6 +143,21 @@ std::string produce_sync(rd_kafka_t* producer, const std::string& topic, const s
     return err == RD_KAFKA_RESP_ERR_NO_ERROR ? "" : rd_kafka_err2name(err);
 }
 
+static std::map<std::string, std::string> headers_of(rd_kafka_message_t* m) {
+    std::map<std::string, std::string> out;
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return out;
+    }
+    const char* name = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+        out[name] = value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size);
+    }
+    return out;
+}
+
 std::vector<KafkaRecord> consume_until(const std::string& bootstrap, const std::vector<std::string>& topics,
                                        const std::function<bool(const std::vector<KafkaRecord>&)>& done,
                                        std::chrono::milliseconds deadline) {
@@ -167,7 +182,7 @@ std::vector<KafkaRecord> consume_until(const std::string& bootstrap, const std::
             continue;
         }
         records.push_back({rd_kafka_topic_name(m->rkt), m->partition, m->offset, bytes(m->key, m->key_len),
-                           bytes(m->payload, m->len)});
+                           bytes(m->payload, m->len), headers_of(m.get())});
     }
     rd_kafka_consumer_close(consumer.get());
     return records;

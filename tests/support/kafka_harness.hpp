@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,7 @@ struct KafkaRecord {
     std::int64_t offset = 0;
     std::optional<std::string> key;
     std::optional<std::string> value;  // nullopt: a tombstone
+    std::map<std::string, std::string> headers;
 };
 
 // A producer with acks=all, idempotent unless said otherwise.

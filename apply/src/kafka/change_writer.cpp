@@ -1,11 +1,13 @@
 #include "change_writer.hpp"
 
+#include "offsets_topic.hpp"
 #include "topic_names.hpp"
 
 namespace ferry::apply::kafka {
 
-Result<std::unique_ptr<ChangeWriter>> ChangeWriter::open(const KafkaTargetConfig& config, LoggerPtr log) {
-    auto producer = Producer::open(config.brokers, config.properties, std::move(log));
+Result<std::unique_ptr<ChangeWriter>> ChangeWriter::open(const KafkaTargetConfig& config, LoggerPtr log,
+                                                         const std::string& transactional_id) {
+    auto producer = Producer::open(config.brokers, config.properties, std::move(log), transactional_id);
     if (!producer.ok()) {
         return producer.status();
     }
@@ -55,6 +57,12 @@ Status ChangeWriter::write(const RowChange& change, const ChangeContext& context
         return producer_->produce(topic, key.value(), std::nullopt);
     }
     return {};
+}
+
+Status ChangeWriter::write_offset(const std::string& key, const std::optional<std::string>& value) {
+    const std::string topic = offsets_topic(config_);
+    producer_->learn_topic(topic);
+    return producer_->produce(topic, key, value);
 }
 
 const std::string& ChangeWriter::topic_of(const TableId& table) {

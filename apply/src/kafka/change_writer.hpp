@@ -14,13 +14,18 @@ namespace ferry::apply::kafka {
 
 class ChangeWriter {
 public:
-    static Result<std::unique_ptr<ChangeWriter>> open(const KafkaTargetConfig& config, LoggerPtr log);
+    // `transactional_id`: "" unless exactly-once (see Producer::open).
+    static Result<std::unique_ptr<ChangeWriter>> open(const KafkaTargetConfig& config, LoggerPtr log,
+                                                      const std::string& transactional_id = "");
 
     Status write(const RowChange& change, const ChangeContext& context);
     // BEGIN and END records on <topic_prefix>.transaction, when target.transaction_topic is on.
     Status begin_transaction(const ChangeContext& context);
     Status end_transaction(const ChangeContext& context, const std::vector<CollectionCount>& collections);
     Producer& producer() { return *producer_; }
+    const KafkaTargetConfig& config() const { return config_; }
+    // A record on <topic_prefix>.offsets (offsets_topic.hpp), in the open transaction.
+    Status write_offset(const std::string& key, const std::optional<std::string>& value);
 
 private:
     ChangeWriter(const KafkaTargetConfig& config, std::unique_ptr<Producer> producer);

@@ -1,10 +1,15 @@
 // The Kafka snapshot loader (ferry/apply/kafka_apply.hpp): every copied row becomes a Debezium read
 // record (op "r", source.snapshot "true"; "last_in_data_collection" on a table's last row) on the
-// table's topic. Kafka cannot hold a resumable checkpoint of Ferry's, so an interrupted copy starts
-// the table again (its rows are sent again: at-least-once, as every Debezium snapshot).
+// table's topic. A copy in Kafka cannot be resumed after some of its rows (a later snapshot would
+// put older and newer states of rows in one history), so an interrupted copy starts the table again:
+//   at-least-once  its rows are sent again, as every Debezium snapshot does;
+//   exactly-once   each table's copy is one Kafka transaction, committed with a record of the copy
+//                  in <topic_prefix>.offsets: an interrupted copy is aborted (invisible to
+//                  read_committed consumers), and a committed one is found again by checkpoint_of().
 #include <chrono>
 
 #include "change_writer.hpp"
+#include "offsets_topic.hpp"
 #include "ferry/apply/kafka_apply.hpp"
 #include "ferry/core/copy_text.hpp"
 
@@ -14,13 +19,39 @@ namespace {
 
 class KafkaSnapshotLoader final : public SnapshotLoader {
 public:
-    explicit KafkaSnapshotLoader(std::unique_ptr<kafka::ChangeWriter> writer) : writer_(std::move(writer)) {}
+    KafkaSnapshotLoader(std::unique_ptr<kafka::ChangeWriter> writer, LoggerPtr log)
+        : writer_(std::move(writer)), log_(std::move(log)) {}
 
-    Result<std::optional<LoadCheckpoint>> checkpoint_of(const TableSchema&) override {
-        return std::optional<LoadCheckpoint>{};
+    // Exactly-once: a whole copy of the table that Kafka committed (the caller checks that it is the
+    // copy its state recorded).
+    Result<std::optional<LoadCheckpoint>> checkpoint_of(const TableSchema& table) override {
+        if (!writer_->config().exactly_once) {
+            return std::optional<LoadCheckpoint>{};
+        }
+        auto offsets = kafka::read_offsets(writer_->config(), log_);
+        if (!offsets.ok()) {
+            return offsets.status();
+        }
+        const auto it = offsets.value().find(kafka::copy_key(writer_->config(), table.id));
+        if (it == offsets.value().end() || !it->second) {
+            return std::optional<LoadCheckpoint>{};
+        }
+        const auto at = kafka::parse_position_value(*it->second);
+        const auto rows = it->second->find("\nrows=");
+        if (!at || rows == std::string::npos) {
+            return Status::error(Errc::Corruption, "the record of a copy of " + display_name(table.id) + " in "
+                                                       + kafka::offsets_topic(writer_->config()) + " is not Ferry's");
+        }
+        return std::optional<LoadCheckpoint>{LoadCheckpoint{"", std::stoull(it->second->substr(rows + 6)), at}};
     }
 
     Result<CopyFormat> begin_table(const TableSchema& table, bool, const SourcePosition& as_of) override {
+        if (writer_->config().exactly_once) {
+            if (Status st = writer_->producer().begin(); !st.ok()) {
+                return st;
+            }
+        }
+        rows_ = 0;
         table_ = std::make_shared<const TableSchema>(table);
         held_.reset();
         context_ = kafka::ChangeContext{};
@@ -50,6 +81,7 @@ public:
             if (!fields.ok()) {
                 return fields.status().with_context("a copied row of " + display_name(table_->id));
             }
+            ++rows_;
             held_ = RowChange{Op::Insert, table_, {}, {}};
             held_->after.reserve(fields.value().size());
             for (auto& field : fields.value()) {
@@ -59,14 +91,27 @@ public:
         return {};
     }
 
-    Status checkpoint(const LoadCheckpoint&) override { return writer_->producer().flush(); }
+    // Exactly-once: nothing (the copy commits whole); at-least-once: every record so far delivered.
+    Status checkpoint(const LoadCheckpoint&) override {
+        return writer_->producer().in_transaction() ? Status() : writer_->producer().flush();
+    }
 
     Status finish_table() override {
         context_.snapshot = "last_in_data_collection";
         if (Status st = write_held(); !st.ok()) {
             return st;
         }
-        return writer_->producer().flush();
+        auto& producer = writer_->producer();
+        if (!producer.in_transaction()) {
+            return producer.flush();
+        }
+        if (Status st = writer_->write_offset(kafka::copy_key(writer_->config(), table_->id),
+                                              kafka::position_value(context_.position, rows_));
+            !st.ok()) {
+            producer.abort().ignore();
+            return st;
+        }
+        return producer.commit();
     }
 
 private:
@@ -88,6 +133,8 @@ private:
     }
 
     std::unique_ptr<kafka::ChangeWriter> writer_;
+    LoggerPtr log_;
+    std::uint64_t rows_ = 0;  // of the table being copied
     SchemaPtr table_;
     kafka::ChangeContext context_;
     std::optional<RowChange> held_;
@@ -95,12 +142,15 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<SnapshotLoader>> open_kafka_snapshot_loader(const KafkaTargetConfig& config, LoggerPtr log) {
-    auto writer = kafka::ChangeWriter::open(config, std::move(log));
+Result<std::unique_ptr<SnapshotLoader>> open_kafka_snapshot_loader(const KafkaTargetConfig& config, LoggerPtr log,
+                                                                   std::size_t loader_index) {
+    // One id per loader open at once: registering it aborts what the same loader of a killed run
+    // left open.
+    auto writer = kafka::ChangeWriter::open(config, log, copy_transactional_id(config, loader_index));
     if (!writer.ok()) {
         return writer.status();
     }
-    return std::unique_ptr<SnapshotLoader>(std::make_unique<KafkaSnapshotLoader>(std::move(writer).value()));
+    return std::unique_ptr<SnapshotLoader>(std::make_unique<KafkaSnapshotLoader>(std::move(writer).value(), std::move(log)));
 }
 
 }  // namespace ferry::apply

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <random>
 #include <utility>
 
 #include "ferry/core/c_handle.hpp"
@@ -43,15 +44,30 @@ std::string Producer::check_properties(const std::map<std::string, std::string>&
 
 Result<std::unique_ptr<Producer>> Producer::open(const std::string& brokers,
                                                  const std::map<std::string, std::string>& properties,
-                                                 std::shared_ptr<spdlog::logger> log) {
+                                                 std::shared_ptr<spdlog::logger> log,
+                                                 const std::string& transactional_id) {
     std::unique_ptr<Producer> producer(new Producer());
     producer->brokers_ = brokers;
     producer->log_ = std::move(log);
+    producer->transactional_id_ = transactional_id;
+    producer->run_ = std::random_device{}();
     ConfPtr conf{rd_kafka_conf_new()};
     if (std::string problem = configure(conf.get(), brokers, properties); !problem.empty()) {
         return Status::error(Errc::InvalidConfig, problem);
     }
     std::array<char, 512> err{};
+    if (!transactional_id.empty()) {
+        // A table's copy is one transaction: allow it the brokers' default maximum (15 min)
+        // unless target.properties say otherwise.
+        const std::string timeout =
+            properties.contains("transaction.timeout.ms") ? properties.at("transaction.timeout.ms") : "900000";
+        if (rd_kafka_conf_set(conf.get(), "transactional.id", transactional_id.c_str(), err.data(), err.size())
+                != RD_KAFKA_CONF_OK
+            || rd_kafka_conf_set(conf.get(), "transaction.timeout.ms", timeout.c_str(), err.data(), err.size())
+                   != RD_KAFKA_CONF_OK) {
+            return Status::error(Errc::InvalidConfig, std::string("the Kafka producer: ") + err.data());
+        }
+    }
     rd_kafka_conf_set_opaque(conf.get(), producer.get());
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery);
     rd_kafka_conf_set_log_cb(conf.get(), &Producer::on_log);
@@ -61,7 +77,57 @@ Result<std::unique_ptr<Producer>> Producer::open(const std::string& brokers,
     }
     conf.release();  // the producer owns it now
     producer->handle_ = {handle, &rd_kafka_destroy};
+    if (!transactional_id.empty()) {
+        if (Status st = producer->transaction_error(rd_kafka_init_transactions(handle, 30000), "registering"); !st.ok()) {
+            return st;
+        }
+    }
     return producer;
+}
+
+Status Producer::transaction_error(rd_kafka_error_t* error, const char* doing) {
+    if (error == nullptr) {
+        return {};
+    }
+    const std::string what = std::string(doing) + " Kafka transaction of " + transactional_id_ + ": "
+                             + rd_kafka_error_string(error);
+    const bool fenced = rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__FENCED
+                        || rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_PRODUCER_FENCED
+                        || rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+    const bool fatal = rd_kafka_error_is_fatal(error) != 0;
+    rd_kafka_error_destroy(error);
+    if (fenced) {
+        return Status::error(Errc::Fatal, what + " (another Ferry with the same pipeline name took over this "
+                                                 "transactional id; run one instance per pipeline name)");
+    }
+    return Status::error(fatal ? Errc::Fatal : Errc::Transient, what);
+}
+
+Status Producer::begin() {
+    if (Status st = transaction_error(rd_kafka_begin_transaction(handle_.get()), "beginning a"); !st.ok()) {
+        return st;
+    }
+    in_transaction_ = true;
+    transaction_name_ = transactional_id_ + "/" + std::to_string(run_) + "/" + std::to_string(++transactions_);
+    return {};
+}
+
+Status Producer::commit() {
+    rd_kafka_error_t* error = rd_kafka_commit_transaction(handle_.get(), -1);
+    if (error != nullptr && rd_kafka_error_txn_requires_abort(error) != 0) {
+        Status failed = transaction_error(error, "committing a");
+        abort().ignore();
+        first_failure_.clear();  // the aborted records' failures: the transaction is made again
+        return failed;
+    }
+    in_transaction_ = false;
+    first_failure_.clear();
+    return transaction_error(error, "committing a");
+}
+
+Status Producer::abort() {
+    in_transaction_ = false;
+    return transaction_error(rd_kafka_abort_transaction(handle_.get(), -1), "aborting a");
 }
 
 Producer::~Producer() = default;
@@ -85,7 +151,7 @@ void Producer::on_delivery(rd_kafka_s*, const rd_kafka_message_s* m, void* opaqu
 
 Status Producer::produce(const std::string& topic, const std::optional<std::string>& key,
                          const std::optional<std::string>& value) {
-    std::array<rd_kafka_vu_t, 4> fields{};
+    std::array<rd_kafka_vu_t, 5> fields{};
     fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
     fields[0].u.cstr = topic.c_str();
     fields[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
@@ -99,6 +165,10 @@ Status Producer::produce(const std::string& topic, const std::optional<std::stri
     if (value) {
         fields[n].vtype = RD_KAFKA_VTYPE_VALUE;
         fields[n++].u.mem = {const_cast<char*>(value->data()), value->size()};  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    }
+    if (in_transaction_) {
+        fields[n].vtype = RD_KAFKA_VTYPE_HEADER;
+        fields[n++].u.header = {"ferry.txn", transaction_name_.data(), static_cast<ssize_t>(transaction_name_.size())};
     }
     for (;;) {
         rd_kafka_error_t* error = rd_kafka_produceva(handle_.get(), fields.data(), n);

@@ -32,7 +32,7 @@ public:
             return std::optional<LoadCheckpoint>{};
         }
         return std::optional<LoadCheckpoint>{
-            LoadCheckpoint{my::field(*row.value(), 0), std::stoull("0" + my::field(*row.value(), 1))}};
+            LoadCheckpoint{my::field(*row.value(), 0), std::stoull("0" + my::field(*row.value(), 1)), std::nullopt}};
     }
 
     Result<CopyFormat> begin_table(const TableSchema& source, bool resume, const SourcePosition&) override {

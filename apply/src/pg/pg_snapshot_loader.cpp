@@ -31,7 +31,7 @@ public:
             return std::optional<LoadCheckpoint>{};
         }
         return std::optional<LoadCheckpoint>{
-            LoadCheckpoint{pq::field(res.value().get(), 0, 0), std::stoull("0" + pq::field(res.value().get(), 0, 1))}};
+            LoadCheckpoint{pq::field(res.value().get(), 0, 0), std::stoull("0" + pq::field(res.value().get(), 0, 1)), std::nullopt}};
     }
 
     Result<CopyFormat> begin_table(const TableSchema& source_table, bool resume, const SourcePosition&) override {

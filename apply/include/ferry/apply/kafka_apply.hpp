@@ -26,11 +26,16 @@ namespace ferry::apply {
 using LoggerPtr = std::shared_ptr<spdlog::logger>;
 
 struct KafkaTargetConfig {
+    std::string pipeline;      // the pipeline's name: its transactional ids and position keys
     std::string brokers;       // bootstrap.servers
     std::string topic_prefix;  // topics <prefix>.<schema>.<table>; also source.name in records
     std::map<std::string, std::string> properties;  // more librdkafka settings (TLS, SASL, compression)
     bool tombstones = true;    // a null-valued record after each delete (for compacted topics)
     bool transaction_topic = false;  // BEGIN/END records on <topic_prefix>.transaction
+    // Records and positions in Kafka transactions (positions in <topic_prefix>.offsets): a
+    // read_committed consumer sees every change once, whatever crashed when.
+    bool exactly_once = false;
+    std::size_t copy_jobs = 1;  // loaders open at once (each needs a transactional id of its own)
     bool precise_decimals = false;  // Debezium's decimal.handling.mode precise (default: string)
     bool epoch_temporals = false;   // Debezium's epoch forms for dates and times (default: ISO-8601 text)
     std::string source_database;    // PostgreSQL sources: the database, source.db in records
@@ -50,7 +55,20 @@ Status check_kafka_topics(const KafkaTargetConfig& config, const std::vector<Tab
 // failed for good).
 Result<std::unique_ptr<ChangeSink>> open_kafka_change_sink(const KafkaTargetConfig& config, LoggerPtr log);
 
+// Exactly-once: registers every transactional id of the pipeline (the stream's and the copy_jobs
+// loaders'), which aborts what a killed run left open: open transactions would hold back
+// read_committed consumers until they time out.
+Status abort_kafka_leftovers(const KafkaTargetConfig& config, LoggerPtr log);
+// The transactional id of a snapshot loader ("" unless exactly-once).
+std::string copy_transactional_id(const KafkaTargetConfig& config, std::size_t loader_index);
+
+// Exactly-once: forgets the stream position an earlier pipeline of this name left in Kafka.
+Status forget_kafka_applied_position(const KafkaTargetConfig& config, LoggerPtr log);
+
 // Copied rows as read records (op "r"). Kafka keeps no checkpoint: an interrupted table is sent again.
-Result<std::unique_ptr<SnapshotLoader>> open_kafka_snapshot_loader(const KafkaTargetConfig& config, LoggerPtr log);
+// Exactly-once: each table's copy is one Kafka transaction, committed with a record of it in
+// <topic_prefix>.offsets; `loader_index` (0..copy_jobs-1) picks the transactional id.
+Result<std::unique_ptr<SnapshotLoader>> open_kafka_snapshot_loader(const KafkaTargetConfig& config, LoggerPtr log,
+                                                                   std::size_t loader_index = 0);
 
 }  // namespace ferry::apply

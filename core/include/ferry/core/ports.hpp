@@ -69,6 +69,9 @@ public:
 struct LoadCheckpoint {
     std::string resume_key;  // the reader's key of the last row committed
     std::uint64_t rows = 0;  // rows committed so far
+    // Set when the target holds the whole table, copied at this position (a target that cannot
+    // resume a copy, Kafka in exactly-once mode, commits each table's copy whole).
+    std::optional<SourcePosition> complete_at;
 };
 
 // Loads one table at a time into the target: begin_table empties it (unless resuming after a
