@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config git
-          libpq-dev librocksdb-dev libspdlog-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev nlohmann-json3-dev
+          libpq-dev librocksdb-dev libspdlog-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev nlohmann-json3-dev docker-compose
           postgresql-15 postgresql-client-15 mariadb-server libmariadb-dev zlib1g-dev librdkafka-dev)
 packages+=("$@")  # extra packages a caller needs (the benchmarks add theirs)
 

@@ -16,12 +16,15 @@ Result<std::unique_ptr<ChangeWriter>> ChangeWriter::open(const KafkaTargetConfig
 
 ChangeWriter::ChangeWriter(const KafkaTargetConfig& config, std::unique_ptr<Producer> producer)
     : config_(config), producer_(std::move(producer)) {
-    options_.decimals = config.precise_decimals ? DecimalHandling::Precise : DecimalHandling::String;
-    options_.temporal = config.epoch_temporals ? TemporalHandling::Epoch : TemporalHandling::IsoString;
-    source_.version = FERRY_VERSION;
-    source_.name = config.topic_prefix;
-    source_.database = config.source_database;
-    source_.server_id = config.source_server_id;
+    ValueOptions options;
+    options.decimals = config.precise_decimals ? DecimalHandling::Precise : DecimalHandling::String;
+    options.temporal = config.epoch_temporals ? TemporalHandling::Epoch : TemporalHandling::IsoString;
+    SourceBlock source;
+    source.version = FERRY_VERSION;
+    source.name = config.topic_prefix;
+    source.database = config.source_database;
+    source.server_id = config.source_server_id;
+    encoder_ = std::make_unique<RecordEncoder>(options, std::move(source));
     transaction_topic_ = config.topic_prefix + ".transaction";
 }
 
@@ -30,31 +33,35 @@ Status ChangeWriter::begin_transaction(const ChangeContext& context) {
         return {};
     }
     producer_->learn_topic(transaction_topic_);
-    return producer_->produce(transaction_topic_, transaction_key(context), transaction_begin(context));
+    key_ = transaction_key(context);
+    value_ = transaction_begin(context);
+    return producer_->produce(transaction_topic_, &key_, &value_);
 }
 
 Status ChangeWriter::end_transaction(const ChangeContext& context, const std::vector<CollectionCount>& collections) {
     if (!config_.transaction_topic) {
         return {};
     }
-    return producer_->produce(transaction_topic_, transaction_key(context), transaction_end(context, collections));
+    key_ = transaction_key(context);
+    value_ = transaction_end(context, collections);
+    return producer_->produce(transaction_topic_, &key_, &value_);
 }
 
 Status ChangeWriter::write(const RowChange& change, const ChangeContext& context) {
-    auto key = record_key(change, options_);
-    if (!key.ok()) {
-        return key.status();
+    auto has_key = encoder_->key(change, key_);
+    if (!has_key.ok()) {
+        return has_key.status();
     }
-    auto value = record_value(change, source_, context, options_);
-    if (!value.ok()) {
-        return value.status();
+    if (Status st = encoder_->value(change, context, value_); !st.ok()) {
+        return st;
     }
     const std::string& topic = topic_of(change.table->id);
-    if (Status st = producer_->produce(topic, key.value(), value.value()); !st.ok()) {
+    const std::string* key = has_key.value() ? &key_ : nullptr;
+    if (Status st = producer_->produce(topic, key, &value_); !st.ok()) {
         return st;
     }
     if (change.op == Op::Delete && config_.tombstones) {
-        return producer_->produce(topic, key.value(), std::nullopt);
+        return producer_->produce(topic, key, nullptr);
     }
     return {};
 }
@@ -62,7 +69,7 @@ Status ChangeWriter::write(const RowChange& change, const ChangeContext& context
 Status ChangeWriter::write_offset(const std::string& key, const std::optional<std::string>& value) {
     const std::string topic = offsets_topic(config_);
     producer_->learn_topic(topic);
-    return producer_->produce(topic, key, value);
+    return producer_->produce(topic, &key, value ? &*value : nullptr);
 }
 
 const std::string& ChangeWriter::topic_of(const TableId& table) {

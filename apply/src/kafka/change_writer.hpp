@@ -32,9 +32,10 @@ private:
     const std::string& topic_of(const TableId& table);
 
     KafkaTargetConfig config_;
-    ValueOptions options_;
-    SourceBlock source_;
+    std::unique_ptr<RecordEncoder> encoder_;
     std::unique_ptr<Producer> producer_;
+    std::string key_;    // reused: no allocation per record
+    std::string value_;
     std::map<TableId, std::string> topics_;
     std::string transaction_topic_;
 };

@@ -1,7 +1,8 @@
 #include "debezium_envelope.hpp"
 
 #include <algorithm>
-#include <functional>
+#include <array>
+#include <charconv>
 #include <variant>
 
 #include "ferry/core/json_text.hpp"
@@ -10,46 +11,16 @@ namespace ferry::apply::kafka {
 
 namespace {
 
-ColumnForm form_of(const TableSchema& table, const Column& column) {
-    // MySQL/MariaDB columns get forms of their own when Kafka serves those sources; text meanwhile.
-    return table.engine == Engine::Postgres ? pg_column_form(column) : ColumnForm{};
+void append_uint(std::string& out, std::uint64_t v) {
+    std::array<char, 24> digits{};
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), v).ptr;
+    out.append(digits.data(), end);
 }
 
-void append_key(std::string& out, std::string_view name) {
-    append_json_string(out, name);
-    out.push_back(':');
-}
-
-// {"column": value, ...} for the columns `wanted` accepts; null for an empty row image.
-Status append_row(std::string& out, const TableSchema& table, const std::vector<Value>& row, const ValueOptions& options,
-                  const std::function<bool(const Column&)>& wanted) {
-    if (row.empty()) {
-        out += "null";
-        return {};
-    }
-    if (row.size() != table.columns.size()) {
-        return Status::error(Errc::Corruption, "a row image of " + display_name(table.id) + " has "
-                                                   + std::to_string(row.size()) + " values for "
-                                                   + std::to_string(table.columns.size()) + " columns");
-    }
-    out.push_back('{');
-    bool first = true;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-        const Column& c = table.columns[i];
-        if (!wanted(c)) {
-            continue;
-        }
-        if (!first) {
-            out.push_back(',');
-        }
-        first = false;
-        append_key(out, c.name);
-        if (Status st = append_json_value(form_of(table, c), options, row[i], out); !st.ok()) {
-            return st.with_context(display_name(table.id) + " column " + c.name);
-        }
-    }
-    out.push_back('}');
-    return {};
+void append_int(std::string& out, std::int64_t v) {
+    std::array<char, 24> digits{};
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), v).ptr;
+    out.append(digits.data(), end);
 }
 
 const char* op_code(const RowChange& change, bool snapshot_read) {
@@ -62,95 +33,205 @@ const char* op_code(const RowChange& change, bool snapshot_read) {
     return "c";
 }
 
-void append_source(std::string& out, const TableSchema& table, const SourceBlock& source, const ChangeContext& context) {
-    const bool postgres = std::holds_alternative<PgLsn>(context.position);
-    out += "{\"version\":";
-    append_json_string(out, source.version);
-    out += postgres ? ",\"connector\":\"postgresql\",\"name\":" : ",\"connector\":\"mysql\",\"name\":";
-    append_json_string(out, source.name);
-    out += ",\"ts_ms\":" + std::to_string(context.commit_ms) + ",\"snapshot\":";
-    append_json_string(out, context.snapshot);
-    out += ",\"db\":";
-    append_json_string(out, postgres ? source.database : table.id.schema);
-    if (postgres) {
-        const std::string lsn = std::to_string(std::get<PgLsn>(context.position).value);
-        out += ",\"sequence\":";
-        append_json_string(out, "[null,\"" + lsn + "\"]");
-        out += ",\"schema\":";
-        append_json_string(out, table.id.schema);
-        out += ",\"table\":";
-        append_json_string(out, table.id.name);
-        out += ",\"txId\":" + (context.txid == 0 ? std::string("null") : std::to_string(context.txid));
-        out += ",\"lsn\":" + lsn + ",\"xmin\":null}";
-        return;
-    }
-    const auto& binlog = std::get<BinlogPosition>(context.position);
-    out += ",\"sequence\":null,\"table\":";
-    append_json_string(out, table.id.name);
-    out += ",\"server_id\":" + std::to_string(source.server_id) + ",\"gtid\":";
-    if (binlog.gtid.empty()) {
-        out += "null";
-    } else {
-        append_json_string(out, binlog.gtid);
-    }
-    out += ",\"file\":";
-    append_json_string(out, binlog.file);
-    out += ",\"pos\":" + std::to_string(binlog.offset) + ",\"row\":0,\"thread\":null,\"query\":null}";
-}
-
 // Debezium's transaction id: "txId:LSN" for PostgreSQL, the GTID (or file:pos) for MySQL/MariaDB.
 std::string transaction_id(const ChangeContext& context) {
     if (const auto* lsn = std::get_if<PgLsn>(&context.position)) {
         return std::to_string(context.txid) + ":" + std::to_string(lsn->value);
     }
     const auto& binlog = std::get<BinlogPosition>(context.position);
-    return binlog.gtid.empty() ? binlog.file + ":" + std::to_string(binlog.offset) : binlog.gtid;
+    return context.gtid.empty() ? binlog.file + ":" + std::to_string(binlog.offset) : context.gtid;
 }
 
 }  // namespace
 
-Result<std::optional<std::string>> record_key(const RowChange& change, const ValueOptions& options) {
-    if (change.op == Op::Truncate) {
-        return std::optional<std::string>{};
+RecordEncoder::TableEncoding::TableEncoding(SchemaPtr schema) : table(std::move(schema)) {
+    const TableSchema& t = *table;
+    const bool keyless = t.primary_key.empty();
+    for (const auto& c : t.columns) {
+        forms.push_back(t.engine == Engine::Postgres ? pg_column_form(c) : mysql_column_form(c));
+        in_key.push_back(keyless || std::find(t.primary_key.begin(), t.primary_key.end(), c.name) != t.primary_key.end());
+        std::string name;
+        append_json_string(name, c.name);
+        names.push_back(name + ":");
     }
-    const TableSchema& table = *change.table;
+    if (t.engine == Engine::Postgres) {
+        schema_and_table = ",\"schema\":";
+        append_json_string(schema_and_table, t.id.schema);
+        schema_and_table += ",\"table\":";
+        append_json_string(schema_and_table, t.id.name);
+    } else {
+        schema_and_table = ",\"db\":";
+        append_json_string(schema_and_table, t.id.schema);
+        schema_and_table += ",\"sequence\":null,\"table\":";
+        append_json_string(schema_and_table, t.id.name);
+    }
+}
+
+RecordEncoder::RecordEncoder(ValueOptions options, SourceBlock source) : options_(options), source_(std::move(source)) {}
+
+const RecordEncoder::TableEncoding& RecordEncoder::encoding_of(const SchemaPtr& table) {
+    if (last_ != nullptr && last_->table == table) {
+        return *last_;
+    }
+    auto it = tables_.find(table.get());
+    if (it == tables_.end() || it->second.table != table) {
+        if (tables_.size() >= 1000) {  // schemas replaced by DDL: keep the cache bounded
+            tables_.clear();
+        }
+        it = tables_.insert_or_assign(table.get(), TableEncoding(table)).first;
+    }
+    last_ = &it->second;
+    return *last_;
+}
+
+// {"column": value, ...} of the columns in `only` (all when null); null for an empty row image.
+Status RecordEncoder::append_row(std::string& out, const TableEncoding& e, const std::vector<Value>& row,
+                                 const std::vector<bool>* only) const {
+    if (row.empty()) {
+        out += "null";
+        return {};
+    }
+    const TableSchema& table = *e.table;
+    if (row.size() != table.columns.size()) {
+        return Status::error(Errc::Corruption, "a row image of " + display_name(table.id) + " has "
+                                                   + std::to_string(row.size()) + " values for "
+                                                   + std::to_string(table.columns.size()) + " columns");
+    }
+    out.push_back('{');
+    bool first = true;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+        if (only != nullptr && !(*only)[i]) {
+            continue;
+        }
+        if (!first) {
+            out.push_back(',');
+        }
+        first = false;
+        out += e.names[i];
+        if (Status st = append_json_value(e.forms[i], options_, row[i], out); !st.ok()) {
+            return st.with_context(display_name(table.id) + " column " + table.columns[i].name);
+        }
+    }
+    out.push_back('}');
+    return {};
+}
+
+Result<bool> RecordEncoder::key(const RowChange& change, std::string& out) {
+    out.clear();
+    if (change.op == Op::Truncate) {
+        return false;
+    }
+    const TableEncoding& e = encoding_of(change.table);
     const auto& row = change.op == Op::Delete || change.after.empty() ? change.before : change.after;
-    const bool keyless = table.primary_key.empty();
-    std::string out;
-    const Status st = append_row(out, table, row, options, [&](const Column& c) {
-        return keyless || std::find(table.primary_key.begin(), table.primary_key.end(), c.name) != table.primary_key.end();
-    });
-    if (!st.ok()) {
+    if (Status st = append_row(out, e, row, &e.in_key); !st.ok()) {
         return st;
     }
-    return std::optional<std::string>{std::move(out)};
+    return true;
+}
+
+void RecordEncoder::append_source(std::string& out, const TableEncoding& e, const ChangeContext& context) const {
+    const bool postgres = std::holds_alternative<PgLsn>(context.position);
+    out += "{\"version\":";
+    append_json_string(out, source_.version);
+    out += postgres ? ",\"connector\":\"postgresql\",\"name\":" : ",\"connector\":\"mysql\",\"name\":";
+    append_json_string(out, source_.name);
+    out += ",\"ts_ms\":";
+    append_int(out, context.commit_ms);
+    out += ",\"snapshot\":";
+    append_json_string(out, context.snapshot);
+    if (postgres) {
+        const std::uint64_t lsn = std::get<PgLsn>(context.position).value;
+        out += ",\"db\":";
+        append_json_string(out, source_.database);
+        out += ",\"sequence\":\"[null,\\\"";
+        append_uint(out, lsn);
+        out += "\\\"]\"";
+        out += e.schema_and_table;
+        out += ",\"txId\":";
+        if (context.txid == 0) {
+            out += "null";
+        } else {
+            append_uint(out, context.txid);
+        }
+        out += ",\"lsn\":";
+        append_uint(out, lsn);
+        out += ",\"xmin\":null}";
+        return;
+    }
+    const auto& binlog = std::get<BinlogPosition>(context.position);
+    out += e.schema_and_table;
+    out += ",\"server_id\":";
+    append_uint(out, context.server_id != 0 ? context.server_id : source_.server_id);
+    out += ",\"gtid\":";
+    if (context.gtid.empty()) {
+        out += "null";
+    } else {
+        append_json_string(out, context.gtid);
+    }
+    out += ",\"file\":";
+    append_json_string(out, binlog.file);
+    out += ",\"pos\":";
+    append_uint(out, binlog.offset);
+    out += ",\"row\":0,\"thread\":null,\"query\":null}";
+}
+
+Status RecordEncoder::value(const RowChange& change, const ChangeContext& context, std::string& out) {
+    out.clear();
+    const TableEncoding& e = encoding_of(change.table);
+    out += "{\"before\":";
+    if (Status st = append_row(out, e, change.before, nullptr); !st.ok()) {
+        return st;
+    }
+    out += ",\"after\":";
+    if (Status st = append_row(out, e, change.after, nullptr); !st.ok()) {
+        return st;
+    }
+    out += ",\"source\":";
+    append_source(out, e, context);
+    out += ",\"op\":\"";
+    out += op_code(change, context.snapshot_read);
+    out += "\",\"ts_ms\":";
+    append_int(out, context.now_ms);
+    out += ",\"transaction\":";
+    if (context.total_order == 0) {
+        out += "null}";
+        return {};
+    }
+    if (transaction_id_.empty() || transaction_txid_ != context.txid || !(transaction_of_ == context.position)
+        || transaction_gtid_ != context.gtid) {
+        transaction_gtid_ = context.gtid;
+        transaction_of_ = context.position;
+        transaction_txid_ = context.txid;
+        transaction_id_.clear();
+        append_json_string(transaction_id_, transaction_id(context));
+    }
+    out += "{\"id\":";
+    out += transaction_id_;
+    out += ",\"total_order\":";
+    append_uint(out, context.total_order);
+    out += ",\"data_collection_order\":";
+    append_uint(out, context.collection_order);
+    out += "}}";
+    return {};
+}
+
+Result<std::optional<std::string>> record_key(const RowChange& change, const ValueOptions& options) {
+    RecordEncoder encoder(options, {});
+    std::string out;
+    auto has = encoder.key(change, out);
+    if (!has.ok()) {
+        return has.status();
+    }
+    return has.value() ? std::optional<std::string>(std::move(out)) : std::nullopt;
 }
 
 Result<std::string> record_value(const RowChange& change, const SourceBlock& source, const ChangeContext& context,
                                  const ValueOptions& options) {
-    const TableSchema& table = *change.table;
-    const auto every = [](const Column&) { return true; };
-    std::string out = "{\"before\":";
-    if (Status st = append_row(out, table, change.before, options, every); !st.ok()) {
+    RecordEncoder encoder(options, source);
+    std::string out;
+    if (Status st = encoder.value(change, context, out); !st.ok()) {
         return st;
     }
-    out += ",\"after\":";
-    if (Status st = append_row(out, table, change.after, options, every); !st.ok()) {
-        return st;
-    }
-    out += ",\"source\":";
-    append_source(out, table, source, context);
-    out += ",\"op\":\"";
-    out += op_code(change, context.snapshot_read);
-    out += "\",\"ts_ms\":" + std::to_string(context.now_ms) + ",\"transaction\":";
-    if (context.total_order == 0) {
-        out += "null}";
-        return out;
-    }
-    out += "{\"id\":";
-    append_json_string(out, transaction_id(context));
-    out += ",\"total_order\":" + std::to_string(context.total_order)
-           + ",\"data_collection_order\":" + std::to_string(context.collection_order) + "}}";
     return out;
 }
 

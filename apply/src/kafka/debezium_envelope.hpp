@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "debezium_value.hpp"
@@ -30,8 +31,10 @@ struct SourceBlock {
 
 // One change's place: its source transaction and its order in it.
 struct ChangeContext {
-    SourcePosition position;          // PG: the commit's LSN; MySQL/MariaDB: the transaction's end
+    SourcePosition position;          // PG: the commit's LSN; MySQL/MariaDB: where the transaction starts
     std::uint32_t txid = 0;           // PostgreSQL's xid (0: none)
+    std::string gtid;                 // MySQL/MariaDB: the transaction's GTID ("" for none, or a copy)
+    std::uint32_t server_id = 0;      // MySQL/MariaDB: the server that wrote it (0: the configured one)
     std::int64_t commit_ms = 0;       // source.ts_ms: when the source committed it
     std::int64_t now_ms = 0;          // ts_ms: when Ferry made the record
     const char* snapshot = "false";   // source.snapshot: "true" for copied rows, "last" for a copy's last
@@ -52,8 +55,42 @@ std::string transaction_key(const ChangeContext& context);
 std::string transaction_begin(const ChangeContext& context);
 std::string transaction_end(const ChangeContext& context, const std::vector<CollectionCount>& collections);
 
-Result<std::optional<std::string>> record_key(const RowChange& change, const ValueOptions& options);
+// Makes the records of many changes, keeping what is the same between them: per table its column
+// forms, key columns and quoted names; per transaction its id. The caller reuses the output
+// strings, so that a record costs no allocation once they have grown.
+class RecordEncoder {
+public:
+    RecordEncoder(ValueOptions options, SourceBlock source);
+    // The key into `out`; false (and `out` empty) for a change without one (a truncate).
+    Result<bool> key(const RowChange& change, std::string& out);
+    Status value(const RowChange& change, const ChangeContext& context, std::string& out);
 
+private:
+    struct TableEncoding {
+        explicit TableEncoding(SchemaPtr schema);
+        SchemaPtr table;  // held: the cache is keyed by its address
+        std::vector<ColumnForm> forms;
+        std::vector<bool> in_key;
+        std::vector<std::string> names;  // each column's name as a JSON key, with its colon
+        std::string schema_and_table;    // the source block's part that names the table
+    };
+    const TableEncoding& encoding_of(const SchemaPtr& table);
+    Status append_row(std::string& out, const TableEncoding& e, const std::vector<Value>& row,
+                      const std::vector<bool>* only) const;
+    void append_source(std::string& out, const TableEncoding& e, const ChangeContext& context) const;
+
+    ValueOptions options_;
+    SourceBlock source_;
+    std::unordered_map<const TableSchema*, TableEncoding> tables_;
+    const TableEncoding* last_ = nullptr;
+    SourcePosition transaction_of_;
+    std::uint32_t transaction_txid_ = 0;
+    std::string transaction_gtid_;
+    std::string transaction_id_;  // as JSON, of transaction_of_
+};
+
+// One record at a time (tests).
+Result<std::optional<std::string>> record_key(const RowChange& change, const ValueOptions& options);
 Result<std::string> record_value(const RowChange& change, const SourceBlock& source, const ChangeContext& context,
                                  const ValueOptions& options);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <vector>
 
 #include "ferry/core/civil_date.hpp"
@@ -79,12 +80,19 @@ void append_iso_time(std::string& out, std::int64_t micros) {
 }
 
 Status append_number(std::string_view text, std::string& out) {
+    // Parsed and printed again: MySQL's YEAR 0000 is a JSON 0; unsigned BIGINT goes past int64.
+    std::array<char, 24> digits{};
+    const char* const last = text.data() + text.size();
     std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || end != text.data() + text.size()) {
+    if (const auto r = std::from_chars(text.data(), last, v); r.ec == std::errc() && r.ptr == last) {
+        out.append(digits.data(), std::to_chars(digits.data(), digits.data() + digits.size(), v).ptr);
+        return {};
+    }
+    std::uint64_t u = 0;
+    if (const auto r = std::from_chars(text.data(), last, u); r.ec != std::errc() || r.ptr != last) {
         return malformed("an integer");
     }
-    out.append(text);
+    out.append(digits.data(), std::to_chars(digits.data(), digits.data() + digits.size(), u).ptr);
     return {};
 }
 
@@ -189,9 +197,23 @@ Status epoch_refused() {  // the value stays out of the message: it is row data
     return unsupported("an infinite date/time has no epoch form; set target.temporal: iso, which carries it");
 }
 
-Status append_temporal(JsonForm form, const ValueOptions& options, std::string_view text, std::string& out) {
+// MySQL/MariaDB keep zero dates and dates with a zero month or day ("0000-00-00", "2024-00-00"),
+// which name no day: carried as their text (Debezium would make them null, losing them).
+bool zero_date(std::string_view text) {
+    return text.size() >= 10 && (text.substr(5, 2) == "00" || text.substr(8, 2) == "00");
+}
+
+Status append_temporal(const ColumnForm& column, const ValueOptions& options, std::string_view text, std::string& out) {
+    const JsonForm form = column.form;
+    if (form != JsonForm::Time && form != JsonForm::TimeTz && zero_date(text)) {
+        if (options.temporal == TemporalHandling::Epoch) {
+            return unsupported("a zero date has no epoch form; set target.temporal: iso, which carries it as its text");
+        }
+        append_json_string(out, text);
+        return {};
+    }
     const bool iso = options.temporal == TemporalHandling::IsoString || form == JsonForm::TimestampTz
-                     || form == JsonForm::TimeTz;  // Debezium's zoned forms are text either way
+                     || form == JsonForm::TimeTz || column.utc;  // Debezium's zoned forms are text either way
     if (text == "infinity" || text == "-infinity") {
         if (!iso) {
             return epoch_refused();
@@ -247,7 +269,7 @@ Status append_temporal(JsonForm form, const ValueOptions& options, std::string_v
             out.push_back('T');
         }
         append_iso_time(out, has_date || has_offset ? utc - day * kMicrosPerDay : micros);  // time may be 24:00:00
-        if (has_offset) {
+        if (has_offset || column.utc) {
             out.push_back('Z');
         }
     }
@@ -281,7 +303,7 @@ Status append_text_form(const ColumnForm& form, const ValueOptions& options, std
         case JsonForm::Decimal: return append_decimal(form, options, text, out);
         case JsonForm::Bytes: return append_bytes(text, out);
         case JsonForm::Date: case JsonForm::Time: case JsonForm::TimeTz: case JsonForm::Timestamp: case JsonForm::TimestampTz:
-            return append_temporal(form.form, options, text, out);
+            return append_temporal(form, options, text, out);
         case JsonForm::Interval: return append_interval(options, text, out);
         case JsonForm::Array:
             return pg_array_to_json(
@@ -347,6 +369,37 @@ ColumnForm pg_column_form(const Column& column) {
     return {column.type_name.ends_with("[]") ? JsonForm::Array : JsonForm::Text};
 }
 
+ColumnForm mysql_column_form(const Column& column) {
+    const std::string_view type = column.type_name;
+    const auto starts = [&](std::string_view prefix) { return type.starts_with(prefix); };
+    if (starts("tinyint") || starts("smallint") || starts("mediumint") || starts("int") || starts("bigint")
+        || starts("year")) {
+        return {JsonForm::Integer};
+    }
+    if (starts("float") || starts("double") || starts("real")) {
+        return {JsonForm::Float};
+    }
+    if (starts("decimal") || starts("numeric")) {
+        const auto comma = type.find(',');
+        return {JsonForm::Decimal, comma == std::string_view::npos ? 0 : std::atoi(type.data() + comma + 1)};
+    }
+    if (starts("datetime")) {
+        return {JsonForm::Timestamp};
+    }
+    if (starts("timestamp")) {  // stored in UTC: Debezium's ZonedTimestamp
+        ColumnForm form{JsonForm::Timestamp};
+        form.utc = true;
+        return form;
+    }
+    if (starts("date")) {
+        return {JsonForm::Date};
+    }
+    if (starts("binary") || starts("varbinary") || type.ends_with("blob")) {
+        return {JsonForm::Bytes};
+    }
+    return {JsonForm::Text};  // text, enum, set, bit, json, and TIME (its range exceeds a time of day)
+}
+
 Status append_json_value(const ColumnForm& form, const ValueOptions& options, const Value& value, std::string& out) {
     if (std::holds_alternative<Null>(value)) {
         out += "null";
@@ -365,7 +418,7 @@ Status append_json_value(const ColumnForm& form, const ValueOptions& options, co
     if (const auto* text = std::get_if<std::string>(&value)) {
         return append_text_form(form, options, *text, out);
     }
-    return Status::error(Errc::Corruption, "a PostgreSQL value that is not text");
+    return Status::error(Errc::Corruption, "a column value that is not text");
 }
 
 }  // namespace ferry::apply::kafka

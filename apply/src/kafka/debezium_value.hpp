@@ -42,10 +42,16 @@ struct ColumnForm {
     JsonForm form = JsonForm::Text;
     int scale = -1;                     // Decimal (or an array of them): the declared scale, -1 for none
     JsonForm element = JsonForm::Text;  // Array: the form of its elements
+    bool utc = false;                   // Timestamp: a UTC time without an offset (MySQL's TIMESTAMP)
 };
 
 // The form of a PostgreSQL source column (by its built-in type OID; user types are text).
 ColumnForm pg_column_form(const Column& column);
+// The form of a MySQL/MariaDB source column (by its COLUMN_TYPE): integers and YEAR numbers,
+// FLOAT/DOUBLE numbers, DECIMAL as numeric, DATE/DATETIME as date/timestamp, TIMESTAMP as a UTC
+// timestamp ("...Z"), BINARY/VARBINARY/BLOB base64, the rest (text, ENUM, SET, BIT, JSON, TIME) text.
+// Zero dates ("0000-00-00") stay their text.
+ColumnForm mysql_column_form(const Column& column);
 
 // Appends one value as JSON; Errc::Unsupported for a value the chosen form cannot carry (NaN as a
 // precise decimal, BC dates and infinities as epoch values).

@@ -51,14 +51,16 @@ public:
         context_ = kafka::ChangeContext{};
         context_.position = begin.commit_position;
         context_.txid = begin.xid;
+        context_.gtid = begin.gtid;
+        context_.server_id = begin.server_id;
         context_.commit_ms = epoch_ms(begin.commit_time);
         per_table_.clear();
         return {};
     }
 
     Status apply(const ChangeBatch& batch) override {
+        context_.now_ms = epoch_ms(std::chrono::system_clock::now());  // per batch: a clock read per change shows
         for (const auto& change : batch.changes) {
-            context_.now_ms = epoch_ms(std::chrono::system_clock::now());
             if (context_.total_order == 0) {  // a transaction without changes to captured tables has no BEGIN
                 if (Status st = writer_->begin_transaction(context_); !st.ok()) {
                     return st;

@@ -69,6 +69,7 @@ public:
             }
             context_.position = *chunk.snapshot_position;
         }
+        context_.now_ms = now_ms();  // per chunk
         std::string_view rows = chunk.copy_data;
         while (!rows.empty()) {
             const auto end = rows.find('\n');
@@ -126,7 +127,6 @@ private:
         if (!held_) {
             return {};
         }
-        context_.now_ms = now_ms();
         Status st = writer_->write(*held_, context_);
         held_.reset();
         return st;

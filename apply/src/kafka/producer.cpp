@@ -149,8 +149,7 @@ void Producer::on_delivery(rd_kafka_s*, const rd_kafka_message_s* m, void* opaqu
     }
 }
 
-Status Producer::produce(const std::string& topic, const std::optional<std::string>& key,
-                         const std::optional<std::string>& value) {
+Status Producer::produce(const std::string& topic, const std::string* key, const std::string* value) {
     std::array<rd_kafka_vu_t, 5> fields{};
     fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
     fields[0].u.cstr = topic.c_str();
@@ -173,7 +172,10 @@ Status Producer::produce(const std::string& topic, const std::optional<std::stri
     for (;;) {
         rd_kafka_error_t* error = rd_kafka_produceva(handle_.get(), fields.data(), n);
         if (error == nullptr) {
-            rd_kafka_poll(handle_.get(), 0);  // serves delivery reports as they come
+            if (++unpolled_ >= 256) {  // delivery reports served now and then, not per record (a lock each)
+                unpolled_ = 0;
+                rd_kafka_poll(handle_.get(), 0);
+            }
             return {};
         }
         const rd_kafka_resp_err_t code = rd_kafka_error_code(error);

@@ -43,9 +43,9 @@ public:
     Producer(const Producer&) = delete;
     Producer& operator=(const Producer&) = delete;
 
-    // Hands one record over (value nullopt: a tombstone); waits while the local queue is full.
-    Status produce(const std::string& topic, const std::optional<std::string>& key,
-                   const std::optional<std::string>& value);
+    // Hands one record over (librdkafka copies it; no key: null, no value: a tombstone); waits while
+    // the local queue is full.
+    Status produce(const std::string& topic, const std::string* key, const std::string* value);
     // Returns once every record handed over has a delivery report: OK when all succeeded, else
     // Errc::Transient naming the first failure (the caller's position must not move past it).
     Status flush();
@@ -80,6 +80,7 @@ private:
     std::string transaction_name_;  // "ferry.txn" of the open transaction: <id>/<run>/<n>
     std::uint32_t run_ = 0;  // tells this producer's transactions from an earlier one's
     std::uint64_t transactions_ = 0;
+    std::uint32_t unpolled_ = 0;  // records handed over since delivery reports were last served
 };
 
 }  // namespace ferry::apply::kafka

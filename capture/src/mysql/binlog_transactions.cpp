@@ -264,6 +264,12 @@ void TransactionAssembler::ensure_begun(const DecodedEvent& ev, std::deque<Event
     TxnBegin b;
     b.commit_position = group_start_;
     b.commit_time = std::chrono::system_clock::time_point(std::chrono::seconds(ev.header.timestamp));
+    b.server_id = ev.header.server_id;
+    if (group_sequence_ != 0) {
+        b.gtid = std::to_string(group_domain_) + "-" + std::to_string(group_server_) + "-" + std::to_string(group_sequence_);
+    } else if (!group_mysql_uuid_.empty()) {
+        b.gtid = group_mysql_uuid_ + ":" + std::to_string(group_mysql_number_);
+    }
     out.emplace_back(std::move(b));
 }
 

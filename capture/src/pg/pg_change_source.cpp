@@ -160,7 +160,7 @@ Status PgChangeSource::handle(std::span<const std::byte> payload) {
     auto& msg = decoded.value();
     if (const auto* m = std::get_if<pg::BeginMsg>(&msg)) {
         in_transaction_ = true;
-        ready_.emplace_back(TxnBegin{m->xid, PgLsn{m->final_lsn}, from_pg_micros(m->commit_time)});
+        ready_.emplace_back(TxnBegin{m->xid, PgLsn{m->final_lsn}, from_pg_micros(m->commit_time), {}, 0});
         return {};
     }
     if (const auto* m = std::get_if<pg::CommitMsg>(&msg)) {

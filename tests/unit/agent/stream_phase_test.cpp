@@ -27,7 +27,7 @@ std::vector<Event> transaction(std::uint64_t commit, std::vector<SchemaPtr> tabl
     for (auto& t : tables) {
         batch.changes.push_back(RowChange{Op::Insert, t, {}, {std::string("1")}});
     }
-    return {TxnBegin{1, PgLsn{commit}, {}}, std::move(batch), TxnCommit{PgLsn{commit}, PgLsn{commit + 10}, {}}};
+    return {TxnBegin{1, PgLsn{commit}, {}, {}, 0}, std::move(batch), TxnCommit{PgLsn{commit}, PgLsn{commit + 10}, {}}};
 }
 
 class FakeSource : public ChangeSource {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "kafka/debezium_envelope.hpp"
+#include "kafka/debezium_value.hpp"
 
 namespace ferry::apply::kafka {
 namespace {
@@ -85,13 +86,42 @@ TEST(DebeziumEnvelope, MysqlSourceBlockNamesTheBinlogPosition) {
     const RowChange insert = change(Op::Insert, {}, {std::string("1"), std::string("x"), std::string("1.00")},
                                     orders(Engine::MySql));
     ChangeContext context = pg_context();
-    context.position = BinlogPosition{"binlog.000012", 4567, "0-1-42"};
+    context.position = BinlogPosition{"binlog.000012", 4567, "0-1-41"};  // where the transaction starts
+    context.gtid = "0-1-42";                                               // its own GTID
     const std::string value = value_of(insert, context);
+    // MySQL's columns in their forms: the id a number, the DECIMAL a string.
+    EXPECT_NE(value.find(R"("after":{"id":1,"note":"x","amount":"1.00"})"), std::string::npos) << value;
     EXPECT_NE(value.find(R"("connector":"mysql","name":"shop","ts_ms":1700000000123,"snapshot":"false","db":"shop",)"
                          R"("sequence":null,"table":"orders","server_id":7,"gtid":"0-1-42","file":"binlog.000012",)"
                          R"("pos":4567,"row":0,"thread":null,"query":null})"),
               std::string::npos) << value;
     EXPECT_NE(value.find(R"("transaction":{"id":"0-1-42","total_order":2)"), std::string::npos) << value;
+    context.server_id = 3;  // the server that wrote it, when the binlog says
+    EXPECT_NE(value_of(insert, context).find(R"("server_id":3,)"), std::string::npos);
+}
+
+TEST(DebeziumValue, MysqlColumnsInTheirForms) {
+    const auto json = [](const std::string& type, const std::string& text, ValueOptions options = {}) {
+        Column c;
+        c.type_name = type;
+        std::string out;
+        const Status st = append_json_value(mysql_column_form(c), options, Value(text), out);
+        return st.ok() ? out : "error: " + st.message();
+    };
+    EXPECT_EQ(json("bigint(20) unsigned", "18446744073709551615"), "18446744073709551615");
+    EXPECT_EQ(json("year(4)", "0000"), "0");
+    EXPECT_EQ(json("decimal(10,2)", "-1.50"), "\"-1.50\"");
+    EXPECT_EQ(json("double", "1e+308"), "1e+308");
+    EXPECT_EQ(json("datetime(3)", "2024-01-02 03:04:05.678"), "\"2024-01-02T03:04:05.678\"");
+    EXPECT_EQ(json("timestamp(6)", "2024-01-02 03:04:05.000001"), "\"2024-01-02T03:04:05.000001Z\"");
+    EXPECT_EQ(json("date", "0000-00-00"), "\"0000-00-00\"");  // zero dates keep their text
+    EXPECT_EQ(json("datetime", "2024-00-00 00:00:00"), "\"2024-00-00 00:00:00\"");
+    EXPECT_NE(json("date", "0000-00-00", {DecimalHandling::String, TemporalHandling::Epoch}).find("temporal: iso"),
+              std::string::npos);
+    EXPECT_EQ(json("date", "2024-02-29", {DecimalHandling::String, TemporalHandling::Epoch}), "19782");
+    EXPECT_EQ(json("varbinary(8)", "\\x00ff10"), "\"AP8Q\"");
+    EXPECT_EQ(json("time(6)", "-838:59:59.000000"), "\"-838:59:59.000000\"");
+    EXPECT_EQ(json("enum('a','b')", "b"), "\"b\"");
 }
 
 TEST(DebeziumEnvelope, TransactionBeginAndEndWithEventCounts) {

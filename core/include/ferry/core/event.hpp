@@ -132,6 +132,9 @@ struct TxnBegin {
     std::uint32_t xid = 0;
     SourcePosition commit_position;  // PG: LSN of the commit record; known at Begin, orders transactions
     std::chrono::system_clock::time_point commit_time;
+    // MySQL/MariaDB: the transaction's own GTID ("" without GTIDs) and the server that wrote it.
+    std::string gtid;
+    std::uint32_t server_id = 0;
 };
 struct ChangeBatch {
     std::vector<RowChange> changes;
