@@ -23,15 +23,14 @@ std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
 
 class KafkaChangeSink final : public ChangeSink {
 public:
-    KafkaChangeSink(std::unique_ptr<kafka::ChangeWriter> writer, LoggerPtr log)
-        : writer_(std::move(writer)), log_(std::move(log)) {}
+    explicit KafkaChangeSink(std::unique_ptr<kafka::ChangeWriter> writer) : writer_(std::move(writer)) {}
 
     // Exactly-once: the position written in the last committed Kafka transaction.
     Result<std::optional<SourcePosition>> applied_position() override {
         if (!writer_->config().exactly_once) {
             return std::optional<SourcePosition>{};
         }
-        auto offsets = kafka::read_offsets(writer_->config(), log_);
+        auto offsets = kafka::read_offsets(writer_->config());
         if (!offsets.ok()) {
             return offsets.status();
         }
@@ -39,7 +38,13 @@ public:
         if (it == offsets.value().end() || !it->second) {
             return std::optional<SourcePosition>{};
         }
-        return kafka::parse_position_value(*it->second);
+        auto position = kafka::parse_position_value(*it->second);
+        if (!position) {
+            return Status::error(Errc::Corruption, "the position under key " + it->first + " in "
+                                                       + kafka::offsets_topic(writer_->config())
+                                                       + " is not Ferry's; give the pipeline another name or topic_prefix");
+        }
+        return position;
     }
 
     Status begin(const TxnBegin& begin) override {
@@ -118,7 +123,6 @@ public:
 
 private:
     std::unique_ptr<kafka::ChangeWriter> writer_;
-    LoggerPtr log_;
     kafka::ChangeContext context_;
     SourcePosition last_end_;  // of the last source transaction committed to the sink
     std::map<TableId, std::uint64_t> per_table_;  // changes per table in the open transaction
@@ -134,11 +138,11 @@ std::string copy_transactional_id(const KafkaTargetConfig& config, std::size_t l
 Result<std::unique_ptr<ChangeSink>> open_kafka_change_sink(const KafkaTargetConfig& config, LoggerPtr log) {
     // Registering the transactional id first aborts what a killed predecessor left open, so that the
     // position read next is the last committed one.
-    auto writer = kafka::ChangeWriter::open(config, log, stream_transactional_id(config));
+    auto writer = kafka::ChangeWriter::open(config, std::move(log), stream_transactional_id(config));
     if (!writer.ok()) {
         return writer.status();
     }
-    return std::unique_ptr<ChangeSink>(std::make_unique<KafkaChangeSink>(std::move(writer).value(), std::move(log)));
+    return std::unique_ptr<ChangeSink>(std::make_unique<KafkaChangeSink>(std::move(writer).value()));
 }
 
 Status abort_kafka_leftovers(const KafkaTargetConfig& config, LoggerPtr log) {

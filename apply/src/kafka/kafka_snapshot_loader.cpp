@@ -19,8 +19,7 @@ namespace {
 
 class KafkaSnapshotLoader final : public SnapshotLoader {
 public:
-    KafkaSnapshotLoader(std::unique_ptr<kafka::ChangeWriter> writer, LoggerPtr log)
-        : writer_(std::move(writer)), log_(std::move(log)) {}
+    explicit KafkaSnapshotLoader(std::unique_ptr<kafka::ChangeWriter> writer) : writer_(std::move(writer)) {}
 
     // Exactly-once: a whole copy of the table that Kafka committed (the caller checks that it is the
     // copy its state recorded).
@@ -28,7 +27,7 @@ public:
         if (!writer_->config().exactly_once) {
             return std::optional<LoadCheckpoint>{};
         }
-        auto offsets = kafka::read_offsets(writer_->config(), log_);
+        auto offsets = kafka::read_offsets(writer_->config());
         if (!offsets.ok()) {
             return offsets.status();
         }
@@ -133,7 +132,6 @@ private:
     }
 
     std::unique_ptr<kafka::ChangeWriter> writer_;
-    LoggerPtr log_;
     std::uint64_t rows_ = 0;  // of the table being copied
     SchemaPtr table_;
     kafka::ChangeContext context_;
@@ -146,11 +144,11 @@ Result<std::unique_ptr<SnapshotLoader>> open_kafka_snapshot_loader(const KafkaTa
                                                                    std::size_t loader_index) {
     // One id per loader open at once: registering it aborts what the same loader of a killed run
     // left open.
-    auto writer = kafka::ChangeWriter::open(config, log, copy_transactional_id(config, loader_index));
+    auto writer = kafka::ChangeWriter::open(config, std::move(log), copy_transactional_id(config, loader_index));
     if (!writer.ok()) {
         return writer.status();
     }
-    return std::unique_ptr<SnapshotLoader>(std::make_unique<KafkaSnapshotLoader>(std::move(writer).value(), std::move(log)));
+    return std::unique_ptr<SnapshotLoader>(std::make_unique<KafkaSnapshotLoader>(std::move(writer).value()));
 }
 
 }  // namespace ferry::apply

@@ -80,7 +80,7 @@ std::optional<SourcePosition> parse_position_value(const std::string& value) {
     return position;
 }
 
-Result<std::map<std::string, std::optional<std::string>>> read_offsets(const KafkaTargetConfig& config, LoggerPtr) {
+Result<std::map<std::string, std::optional<std::string>>> read_offsets(const KafkaTargetConfig& config) {
     const std::string topic = offsets_topic(config);
     auto consumer = reader(config);
     if (!consumer.ok()) {

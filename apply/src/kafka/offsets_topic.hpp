@@ -28,6 +28,6 @@ std::optional<SourcePosition> parse_position_value(const std::string& value);
 
 // The last committed value of every key (nullopt: a tombstone), read with a read_committed
 // consumer up to the end of the topic; empty when the topic does not exist yet.
-Result<std::map<std::string, std::optional<std::string>>> read_offsets(const KafkaTargetConfig& config, LoggerPtr log);
+Result<std::map<std::string, std::optional<std::string>>> read_offsets(const KafkaTargetConfig& config);
 
 }  // namespace ferry::apply::kafka
