@@ -8,6 +8,8 @@
 # Each is timed from its start until the source's slot has confirmed the backlog's end (ferry) or
 # the pipe has ended at it (--endpos); CPU seconds (user + system) and peak RSS come from
 # /usr/bin/time. Events/s and CPU per event count the N row changes.
+# Last, the source's own ceiling: pg_recvlogical reading pgoutput into /dev/null (what the walsender
+# alone can decode; its CPU is not in the table, only the client's).
 # Usage: bash bench/kafka.sh [ROW_CHANGES]   (default 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +66,7 @@ for p in k_once k_exact; do
 done
 start_lsn=$(q "$SRV/kbench" -c "SELECT pg_current_wal_lsn()")
 pg_recvlogical -d "$SRV/kbench" --slot base --create-slot -P test_decoding >/dev/null
+pg_recvlogical -d "$SRV/kbench" --slot ceiling --create-slot -P pgoutput >/dev/null
 
 echo "== writing a backlog of $N row changes (inserts in transactions of 10000 rows)"
 batches=$(( N / 10000 ))
@@ -103,6 +106,12 @@ t=$(echo "$(now) - $start" | bc -l)
 paste -d' ' <(cat "$work/time-recv") <(cat "$work/time-kcat") \
   | awk '{print $1 + $4, $2 + $5, ($3 > $6 ? $3 : $6)}' >"$work/time-base"
 report "pg_recvlogical + kcat (baseline)" "$t" "$work/time-base"
+
+# The source's side alone: the walsender decoding pgoutput for a client that throws it away.
+start=$(now)
+/usr/bin/time -f "%U %S %M" -o "$work/time-ceiling" pg_recvlogical -d "$SRV/kbench" --slot ceiling --start \
+  --endpos "$end_lsn" -o proto_version=1 -o publication_names=ferry_k_once -f /dev/null
+report "pgoutput to /dev/null (source ceiling)" "$(echo "$(now) - $start" | bc -l)" "$work/time-ceiling"
 
 echo
 echo "| run ($N row changes) | seconds | events/s | CPU us/event | peak RSS |"
