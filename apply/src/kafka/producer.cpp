@@ -130,7 +130,12 @@ Status Producer::abort() {
     return transaction_error(rd_kafka_abort_transaction(handle_.get(), -1), "aborting a");
 }
 
-Producer::~Producer() = default;
+Producer::~Producer() {
+    // librdkafka may still log while it shuts down: the handle goes before the members its
+    // callbacks use (declaration order would destroy them first).
+    topics_.clear();
+    handle_.reset();
+}
 
 void Producer::on_log(const rd_kafka_s* rk, int level, const char* facility, const char* line) {
     const auto* self = static_cast<const Producer*>(rd_kafka_opaque(rk));

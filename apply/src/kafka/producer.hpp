@@ -70,7 +70,7 @@ private:
     Status transaction_error(rd_kafka_error_s* error, const char* doing);
 
     std::unique_ptr<rd_kafka_s, void (*)(rd_kafka_s*)> handle_{nullptr, nullptr};
-    // Declared after handle_: released before the producer is destroyed.
+    // Released before handle_ (see ~Producer).
     std::map<std::string, std::unique_ptr<rd_kafka_topic_s, void (*)(rd_kafka_topic_s*)>> topics_;
     std::string brokers_;
     std::shared_ptr<spdlog::logger> log_;
