@@ -189,9 +189,14 @@ void parse_kafka_target(const YAML::Node& dst, Config& out, Problems& problems) 
     if (brokers && brokers.IsSequence()) {  // [host:port, ...] as well as "host:port,host:port"
         for (std::size_t i = 0; i < brokers.size(); ++i) {
             const std::string key = "target.brokers[" + std::to_string(i) + "]";
-            kafka.brokers += (i == 0 ? "" : ",") + (brokers[i].IsScalar()
-                                                        ? substitute_env(brokers[i].as<std::string>(), key, problems)
-                                                        : std::string());
+            if (!brokers[i].IsScalar()) {
+                problems.push_back(key + " must be host:port");
+                continue;
+            }
+            kafka.brokers += (kafka.brokers.empty() ? "" : ",") + substitute_env(brokers[i].as<std::string>(), key, problems);
+        }
+        if (brokers.size() == 0) {
+            problems.push_back("target.brokers must name at least one broker (host:port)");
         }
     } else {
         kafka.brokers = scalar(dst, "brokers", "target.brokers", true, problems);
