@@ -28,6 +28,7 @@ public:
         return apply::abort_kafka_leftovers(config_, log);
     }
     Status prepare(const SourceCatalog& tables, bool) override {
+        config_.source_types = tables.types;  // for the loaders opened next
         std::vector<TableId> ids;
         for (const auto& t : tables.tables) {
             ids.push_back(t.id);
@@ -43,7 +44,8 @@ public:
         // ids go round, so that the same few ids are used run after run.
         return apply::open_kafka_snapshot_loader(config_, make_logger("apply.kafka"), next_loader_++ % config_.copy_jobs);
     }
-    Result<std::unique_ptr<ChangeSink>> open_sink(const SourceCatalog&) override {
+    Result<std::unique_ptr<ChangeSink>> open_sink(const SourceCatalog& tables) override {
+        config_.source_types = tables.types;
         return apply::open_kafka_change_sink(config_, make_logger("apply.kafka"));
     }
 

@@ -24,7 +24,7 @@ ChangeWriter::ChangeWriter(const KafkaTargetConfig& config, std::unique_ptr<Prod
     source.name = config.topic_prefix;
     source.database = config.source_database;
     source.server_id = config.source_server_id;
-    encoder_ = std::make_unique<RecordEncoder>(options, std::move(source));
+    encoder_ = std::make_unique<RecordEncoder>(options, std::move(source), config.source_types);
     transaction_topic_ = config.topic_prefix + ".transaction";
 }
 

@@ -44,11 +44,33 @@ std::string transaction_id(const ChangeContext& context) {
 
 }  // namespace
 
-RecordEncoder::TableEncoding::TableEncoding(SchemaPtr schema) : table(std::move(schema)) {
+namespace {
+
+// A PostgreSQL column's form, looking through domains (also domains over domains) to their base type.
+ColumnForm postgres_form(const Column& c, const std::map<std::string, std::string>& domain_bases) {
+    const ColumnForm form = pg_column_form(c);
+    if (form.form != JsonForm::Text) {
+        return form;
+    }
+    std::string type = c.type_name;
+    for (int depth = 0; depth < 8; ++depth) {
+        const auto it = domain_bases.find(type);
+        if (it == domain_bases.end()) {
+            return depth == 0 ? form : pg_type_name_form(type);
+        }
+        type = it->second;
+    }
+    return form;
+}
+
+}  // namespace
+
+RecordEncoder::TableEncoding::TableEncoding(SchemaPtr schema, const std::map<std::string, std::string>& domain_bases)
+    : table(std::move(schema)) {
     const TableSchema& t = *table;
     const bool keyless = t.primary_key.empty();
     for (const auto& c : t.columns) {
-        forms.push_back(t.engine == Engine::Postgres ? pg_column_form(c) : mysql_column_form(c));
+        forms.push_back(t.engine == Engine::Postgres ? postgres_form(c, domain_bases) : mysql_column_form(c));
         in_key.push_back(keyless || std::find(t.primary_key.begin(), t.primary_key.end(), c.name) != t.primary_key.end());
         std::string name;
         append_json_string(name, c.name);
@@ -67,7 +89,15 @@ RecordEncoder::TableEncoding::TableEncoding(SchemaPtr schema) : table(std::move(
     }
 }
 
-RecordEncoder::RecordEncoder(ValueOptions options, SourceBlock source) : options_(options), source_(std::move(source)) {}
+RecordEncoder::RecordEncoder(ValueOptions options, SourceBlock source, const std::vector<UserType>& types)
+    : options_(options), source_(std::move(source)) {
+    for (const auto& t : types) {
+        if (t.kind == UserType::Kind::Domain) {
+            domain_bases_[t.name] = t.base_type;
+            domain_bases_[t.schema + "." + t.name] = t.base_type;
+        }
+    }
+}
 
 const RecordEncoder::TableEncoding& RecordEncoder::encoding_of(const SchemaPtr& table) {
     if (last_ != nullptr && last_->table == table) {
@@ -78,7 +108,7 @@ const RecordEncoder::TableEncoding& RecordEncoder::encoding_of(const SchemaPtr& 
         if (tables_.size() >= 1000) {  // schemas replaced by DDL: keep the cache bounded
             tables_.clear();
         }
-        it = tables_.insert_or_assign(table.get(), TableEncoding(table)).first;
+        it = tables_.insert_or_assign(table.get(), TableEncoding(table, domain_bases_)).first;
     }
     last_ = &it->second;
     return *last_;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -60,14 +61,15 @@ std::string transaction_end(const ChangeContext& context, const std::vector<Coll
 // strings, so that a record costs no allocation once they have grown.
 class RecordEncoder {
 public:
-    RecordEncoder(ValueOptions options, SourceBlock source);
+    // `types`: the source's user types; a domain's values take the form of its base type.
+    RecordEncoder(ValueOptions options, SourceBlock source, const std::vector<UserType>& types = {});
     // The key into `out`; false (and `out` empty) for a change without one (a truncate).
     Result<bool> key(const RowChange& change, std::string& out);
     Status value(const RowChange& change, const ChangeContext& context, std::string& out);
 
 private:
     struct TableEncoding {
-        explicit TableEncoding(SchemaPtr schema);
+        TableEncoding(SchemaPtr schema, const std::map<std::string, std::string>& domain_bases);
         SchemaPtr table;  // held: the cache is keyed by its address
         std::vector<ColumnForm> forms;
         std::vector<bool> in_key;
@@ -81,6 +83,7 @@ private:
 
     ValueOptions options_;
     SourceBlock source_;
+    std::map<std::string, std::string> domain_bases_;  // domain ("name" and "schema.name") -> base type
     std::unordered_map<const TableSchema*, TableEncoding> tables_;
     const TableEncoding* last_ = nullptr;
     SourcePosition transaction_of_;

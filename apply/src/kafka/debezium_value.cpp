@@ -369,6 +369,40 @@ ColumnForm pg_column_form(const Column& column) {
     return {column.type_name.ends_with("[]") ? JsonForm::Array : JsonForm::Text};
 }
 
+ColumnForm pg_type_name_form(std::string_view type) {
+    const auto starts = [&](std::string_view prefix) { return type.starts_with(prefix); };
+    const bool zoned = type.ends_with("with time zone") && !type.ends_with("without time zone");
+    if (type == "smallint" || type == "integer" || type == "bigint" || type == "oid") {
+        return {JsonForm::Integer};
+    }
+    if (type == "boolean") {
+        return {JsonForm::Boolean};
+    }
+    if (type == "real" || type == "double precision") {
+        return {JsonForm::Float};
+    }
+    if (starts("numeric")) {
+        const auto comma = type.find(',');
+        return {JsonForm::Decimal, comma == std::string_view::npos ? -1 : std::atoi(type.data() + comma + 1)};
+    }
+    if (type == "bytea") {
+        return {JsonForm::Bytes};
+    }
+    if (type == "date") {
+        return {JsonForm::Date};
+    }
+    if (starts("timestamp")) {
+        return {zoned ? JsonForm::TimestampTz : JsonForm::Timestamp};
+    }
+    if (starts("time")) {
+        return {zoned ? JsonForm::TimeTz : JsonForm::Time};
+    }
+    if (starts("interval")) {
+        return {JsonForm::Interval};
+    }
+    return {JsonForm::Text};
+}
+
 ColumnForm mysql_column_form(const Column& column) {
     const std::string_view type = column.type_name;
     const auto starts = [&](std::string_view prefix) { return type.starts_with(prefix); };

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "ferry/core/event.hpp"
 #include "ferry/core/status.hpp"
@@ -47,6 +48,10 @@ struct ColumnForm {
 
 // The form of a PostgreSQL source column (by its built-in type OID; user types are text).
 ColumnForm pg_column_form(const Column& column);
+// The form of a PostgreSQL type as format_type() names it ("integer", "numeric(10,2)",
+// "timestamp(3) with time zone"): how a domain over a built-in type is carried (as its base type).
+ColumnForm pg_type_name_form(std::string_view type);
+
 // The form of a MySQL/MariaDB source column (by its COLUMN_TYPE): integers and YEAR numbers,
 // FLOAT/DOUBLE numbers, DECIMAL as numeric, DATE/DATETIME as date/timestamp, TIMESTAMP as a UTC
 // timestamp ("...Z"), BINARY/VARBINARY/BLOB base64, the rest (text, ENUM, SET, BIT, JSON, TIME) text.

@@ -46,6 +46,7 @@ void expect_edge_row(const json& after) {
     EXPECT_EQ(after.at("arr_2d"), json::parse("[[1,2],[3,4]]"));
     EXPECT_EQ(after.at("m"), "happy");
     EXPECT_EQ(after.at("m_arr"), json::parse(R"(["sad","ok"])"));
+    EXPECT_EQ(after.at("dom"), 42);  // a domain over integer: its base type's form
     EXPECT_EQ(after.at("ip"), "192.168.0.1/24");
     EXPECT_EQ(after.at("net"), "10.0.0.0/8");
     EXPECT_EQ(after.at("mac"), "08:00:2b:01:02:03");

@@ -124,6 +124,29 @@ TEST(DebeziumValue, MysqlColumnsInTheirForms) {
     EXPECT_EQ(json("enum('a','b')", "b"), "\"b\"");
 }
 
+TEST(DebeziumEnvelope, DomainsTakeTheirBaseTypesForm) {
+    auto t = std::make_shared<TableSchema>();
+    t->id = {"shop", "prices"};
+    t->primary_key = {"id"};
+    t->columns = {Column{"id", "positive_int", 16400, true, false}, Column{"p", "shop.money_amount", 16401, false, true},
+                  Column{"n", "nested", 16402, false, true}, Column{"m", "mood", 16403, false, true}};
+    UserType positive{"public", "positive_int", UserType::Kind::Domain, {}, "integer", false, {}};
+    UserType amount{"shop", "money_amount", UserType::Kind::Domain, {}, "numeric(12,2)", false, {}};
+    UserType nested{"public", "nested", UserType::Kind::Domain, {}, "positive_int", false, {}};
+    UserType mood{"public", "mood", UserType::Kind::Enum, {"sad", "ok"}, "", false, {}};
+    RecordEncoder encoder({DecimalHandling::Precise, TemporalHandling::IsoString}, kSource, {positive, amount, nested, mood});
+    std::string out;
+    ASSERT_TRUE(encoder.key(change(Op::Insert, {}, {std::string("7"), std::string("1.50"), std::string("3"), std::string("ok")}, t), out).ok());
+    EXPECT_EQ(out, R"({"id":7})");
+    ASSERT_TRUE(encoder.value(change(Op::Insert, {}, {std::string("7"), std::string("1.50"), std::string("3"), std::string("ok")}, t),
+                              pg_context(), out).ok());
+    EXPECT_NE(out.find(R"("after":{"id":7,"p":"AJY=","n":3,"m":"ok"})"), std::string::npos) << out;
+    EXPECT_EQ(pg_type_name_form("timestamp(3) with time zone").form, JsonForm::TimestampTz);
+    EXPECT_EQ(pg_type_name_form("time without time zone").form, JsonForm::Time);
+    EXPECT_EQ(pg_type_name_form("numeric(10,4)").scale, 4);
+    EXPECT_EQ(pg_type_name_form("character varying(20)").form, JsonForm::Text);
+}
+
 TEST(DebeziumEnvelope, TransactionBeginAndEndWithEventCounts) {
     ChangeContext c = pg_context();
     c.total_order = 3;

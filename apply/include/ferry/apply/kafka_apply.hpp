@@ -40,6 +40,7 @@ struct KafkaTargetConfig {
     bool epoch_temporals = false;   // Debezium's epoch forms for dates and times (default: ISO-8601 text)
     std::string source_database;    // PostgreSQL sources: the database, source.db in records
     std::uint32_t source_server_id = 0;  // MySQL/MariaDB sources: source.server_id in records
+    std::vector<UserType> source_types;  // PostgreSQL sources: domains carried as their base types
 };
 
 // The first problem librdkafka has with these settings ("target.properties.X: why"), or "".
