@@ -25,7 +25,7 @@ struct Config {
     struct {
         std::string type;
         std::string url;             // postgres, mysql
-        apply::KafkaTargetConfig kafka;  // kafka (source_database and source_server_id: from the source)
+        apply::KafkaTargetConfig kafka;  // kafka (source_database, source_types: from the source)
     } target;
     SnapshotMode snapshot = SnapshotMode::Initial;
     std::string state_dir;

@@ -122,16 +122,17 @@ std::vector<std::string> TestDb::dump(const std::string& quoted_table) {
     return out;
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit,
+                std::chrono::milliseconds max_pause) {
     const auto deadline = std::chrono::steady_clock::now()
                           + std::chrono::milliseconds(static_cast<long long>(limit.count() * timeout_multiplier()));
-    auto pause = std::chrono::milliseconds(20);
+    auto pause = std::min(std::chrono::milliseconds(20), max_pause);
     while (std::chrono::steady_clock::now() < deadline) {
         if (condition()) {
             return true;
         }
         std::this_thread::sleep_for(pause);  // polling interval of a deadline wait, not a fixed delay
-        pause = std::min(pause * 2, std::chrono::milliseconds(250));
+        pause = std::min(pause * 2, max_pause);
     }
     return condition();
 }

@@ -47,7 +47,10 @@ private:
 };
 
 // Polls `condition` until it holds or `limit` (times FERRY_TEST_TIMEOUT_MULTIPLIER) passes.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit);
+// `max_pause` caps the polling interval (it doubles from 20 ms): lower it where the moment matters,
+// e.g. to aim a kill into a phase that lasts half a second.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit,
+                std::chrono::milliseconds max_pause = std::chrono::milliseconds(250));
 
 class FerryProcess {
 public:

@@ -23,7 +23,6 @@ ChangeWriter::ChangeWriter(const KafkaTargetConfig& config, std::unique_ptr<Prod
     source.version = FERRY_VERSION;
     source.name = config.topic_prefix;
     source.database = config.source_database;
-    source.server_id = config.source_server_id;
     encoder_ = std::make_unique<RecordEncoder>(options, std::move(source), config.source_types);
     transaction_topic_ = config.topic_prefix + ".transaction";
 }

@@ -9,6 +9,7 @@
 // https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-events
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <map>
@@ -21,6 +22,11 @@
 #include "ferry/core/status.hpp"
 
 namespace ferry::apply::kafka {
+
+// Milliseconds since 1970, as ts_ms fields carry them.
+inline std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 // The pipeline's part of every record's `source` block.
 struct SourceBlock {

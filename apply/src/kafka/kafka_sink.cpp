@@ -17,10 +17,6 @@ std::string stream_transactional_id(const KafkaTargetConfig& config) {
     return config.exactly_once ? "ferry-" + config.pipeline : std::string();
 }
 
-std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 class KafkaChangeSink final : public ChangeSink {
 public:
     explicit KafkaChangeSink(std::unique_ptr<kafka::ChangeWriter> writer) : writer_(std::move(writer)) {}
@@ -58,13 +54,13 @@ public:
         context_.txid = begin.xid;
         context_.gtid = begin.gtid;
         context_.server_id = begin.server_id;
-        context_.commit_ms = epoch_ms(begin.commit_time);
+        context_.commit_ms = kafka::epoch_ms(begin.commit_time);
         per_table_.clear();
         return {};
     }
 
     Status apply(const ChangeBatch& batch) override {
-        context_.now_ms = epoch_ms(std::chrono::system_clock::now());  // per batch: a clock read per change shows
+        context_.now_ms = kafka::epoch_ms(std::chrono::system_clock::now());  // per batch: a clock read per change shows
         for (const auto& change : batch.changes) {
             if (context_.total_order == 0) {  // a transaction without changes to captured tables has no BEGIN
                 if (Status st = writer_->begin_transaction(context_); !st.ok()) {

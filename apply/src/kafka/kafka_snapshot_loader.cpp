@@ -7,6 +7,8 @@
 //                  in <topic_prefix>.offsets: an interrupted copy is aborted (invisible to
 //                  read_committed consumers), and a committed one is found again by checkpoint_of().
 #include <chrono>
+#include <map>
+#include <optional>
 
 #include "change_writer.hpp"
 #include "offsets_topic.hpp"
@@ -27,12 +29,15 @@ public:
         if (!writer_->config().exactly_once) {
             return std::optional<LoadCheckpoint>{};
         }
-        auto offsets = kafka::read_offsets(writer_->config());
-        if (!offsets.ok()) {
-            return offsets.status();
+        if (!offsets_) {  // once per loader: the tables it asks about were copied in earlier runs
+            auto read = kafka::read_offsets(writer_->config());
+            if (!read.ok()) {
+                return read.status();
+            }
+            offsets_ = std::move(read).value();
         }
-        const auto it = offsets.value().find(kafka::copy_key(writer_->config(), table.id));
-        if (it == offsets.value().end() || !it->second) {
+        const auto it = offsets_->find(kafka::copy_key(writer_->config(), table.id));
+        if (it == offsets_->end() || !it->second) {
             return std::optional<LoadCheckpoint>{};
         }
         const auto at = kafka::parse_position_value(*it->second);
@@ -115,10 +120,7 @@ public:
     }
 
 private:
-    static std::int64_t now_ms() {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    }
+    static std::int64_t now_ms() { return kafka::epoch_ms(std::chrono::system_clock::now()); }
 
     // The row before the current one goes out only once the next one (or the table's end) is
     // known, so that the last row of a table can say so.
@@ -132,6 +134,7 @@ private:
     }
 
     std::unique_ptr<kafka::ChangeWriter> writer_;
+    std::optional<std::map<std::string, std::optional<std::string>>> offsets_;  // read at the first checkpoint_of
     std::uint64_t rows_ = 0;  // of the table being copied
     SchemaPtr table_;
     kafka::ChangeContext context_;

@@ -53,28 +53,23 @@ TEST_F(ExactlyOnce, KillNineInCopyAndStreamLeavesEveryChangeOnceForReadCommitted
     CounterWorkload writer1(src_->dsn(), seed);
     CounterWorkload writer2(src_->dsn(), seed + 1);
     int copy_kills = 0;
-    // Polls every 5 ms (eventually() backs off to 250 ms, too coarse to aim a kill into a copy of
-    // half a second); false if ferry ended first.
-    const auto run_until = [](FerryProcess& ferry, const std::function<bool()>& done, std::chrono::milliseconds limit) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (!done() && std::chrono::steady_clock::now() < deadline && ferry.running()) {
-            std::this_thread::sleep_for(5ms);  // polling interval, not a synchronisation
-        }
-        return ferry.running();
-    };
-    const auto never = [] { return false; };
+    // Polled every 5 ms at most: the default backoff (to 250 ms) is too coarse to aim a kill into
+    // a copy of half a second.
+    constexpr auto kFinePolling = 5ms;
     for (int round = 0; round < 6; ++round) {
         auto ferry = start_ferry("run" + std::to_string(round) + ".log");
         // The first rounds kill at a random moment after the copy began, the later ones in the stream.
-        ASSERT_TRUE(run_until(*ferry, [&] {
+        ASSERT_TRUE(eventually([&] {
             const auto log = ferry->log();
-            return (round < 3 && log.find("copying") != std::string::npos)
+            return !ferry->running() || (round < 3 && log.find("copying") != std::string::npos)
                    || log.find("streaming from slot") != std::string::npos;
-        }, 60s)) << ferry->log();
+        }, 60s, kFinePolling)) << ferry->log();
         writer1.allow_more(step(rng));  // changes flowing while the kill comes
         writer2.allow_more(step(rng));
-        ASSERT_TRUE(run_until(*ferry, never, std::chrono::milliseconds(round < 3 ? early_ms(rng) : delay_ms(rng))))
-            << ferry->log();
+        // The random moment: until then ferry must keep running (it never ends on its own).
+        eventually([&] { return !ferry->running(); },
+                   std::chrono::milliseconds(round < 3 ? early_ms(rng) : delay_ms(rng)), kFinePolling);
+        ASSERT_TRUE(ferry->running()) << ferry->log();
         ferry->kill_hard();
         const auto log = ferry->log();
         copy_kills += log.find("copying") != std::string::npos && log.find("snapshot done") == std::string::npos;

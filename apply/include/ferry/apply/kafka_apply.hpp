@@ -39,7 +39,6 @@ struct KafkaTargetConfig {
     bool precise_decimals = false;  // Debezium's decimal.handling.mode precise (default: string)
     bool epoch_temporals = false;   // Debezium's epoch forms for dates and times (default: ISO-8601 text)
     std::string source_database;    // PostgreSQL sources: the database, source.db in records
-    std::uint32_t source_server_id = 0;  // MySQL/MariaDB sources: source.server_id in records
     std::vector<UserType> source_types;  // PostgreSQL sources: domains carried as their base types
 };
 
