@@ -79,15 +79,19 @@ TEST_F(ExactlyOnce, KillNineInCopyAndStreamLeavesEveryChangeOnceForReadCommitted
     ASSERT_TRUE(eventually([&] { return writer1.caught_up() && writer2.caught_up(); }, 60s));
     writer1.stop();
     writer2.stop();
+    // A last transaction of the test's own, committed after `before_last`: once the slot has
+    // confirmed past that point, Ferry has committed it, and every one before it, to Kafka. (The
+    // WAL's end is no such mark: other tests' databases on the same server write WAL too, and an
+    // idle stream does not confirm past its last transaction.)
+    const std::string before_last = src_->scalar("SELECT pg_current_wal_lsn()");
+    src_->exec("BEGIN; UPDATE counters SET n = n + 1 WHERE id IN (1, 2, 3); COMMIT");
     std::map<std::string, std::int64_t> final_n;
     for (const auto& row : src_->query("SELECT id, n FROM counters")) {
         final_n[R"({"id":)" + *row[0] + "}"] = std::stoll(*row[1]);
     }
     auto ferry = start_ferry("final.log");
-    // Until the stream's committed position passes the source's last change.
-    const std::string source_end = src_->scalar("SELECT pg_current_wal_lsn()");
     ASSERT_TRUE(eventually([&] {
-        return src_->scalar("SELECT confirmed_flush_lsn >= '" + source_end + "' FROM pg_replication_slots WHERE slot_name = "
+        return src_->scalar("SELECT confirmed_flush_lsn > '" + before_last + "' FROM pg_replication_slots WHERE slot_name = "
                             "'ferry_" + name_ + "'") == "t";
     }, 120s)) << ferry->log();
     ferry->terminate();
