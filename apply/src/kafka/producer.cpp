@@ -156,8 +156,14 @@ void Producer::on_delivery(rd_kafka_s*, const rd_kafka_message_s* m, void* opaqu
 
 Status Producer::produce(const std::string& topic, const std::string* key, const std::string* value) {
     std::array<rd_kafka_vu_t, 5> fields{};
-    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-    fields[0].u.cstr = topic.c_str();
+    // A learned topic goes by its handle: by name, librdkafka looks it up under a lock per record.
+    if (const auto learned = topics_.find(topic); learned != topics_.end()) {
+        fields[0].vtype = RD_KAFKA_VTYPE_RKT;
+        fields[0].u.rkt = learned->second.get();
+    } else {
+        fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+        fields[0].u.cstr = topic.c_str();
+    }
     fields[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
     fields[1].u.i = RD_KAFKA_MSG_F_COPY;
     std::size_t n = 2;

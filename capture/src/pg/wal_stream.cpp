@@ -1,6 +1,9 @@
 #include "wal_stream.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 
 #include "ferry/core/names.hpp"
 #include "pgoutput.hpp"
@@ -33,11 +36,12 @@ Result<std::string> WalStream::read(std::chrono::milliseconds timeout) {
     if (PQflush(conn) < 0) {  // finish sending a status update that did not fit the socket buffer
         return Status::error(Errc::Transient, std::string("replication stream: ") + PQerrorMessage(conn));
     }
-    for (int attempt = 0; attempt < 2; ++attempt) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
         char* raw = nullptr;
         const int n = PQgetCopyData(conn, &raw, /*async=*/1);
         if (n > 0) {
             pq::CopyBufferPtr guard(raw);
+            bytes_since_wait_ += static_cast<std::size_t>(n);
             return std::string(raw, static_cast<std::size_t>(n));
         }
         if (n == -1) {  // the server ended the stream: its result says why
@@ -48,15 +52,14 @@ Result<std::string> WalStream::read(std::chrono::milliseconds timeout) {
         if (n == -2) {
             return Status::error(Errc::Transient, std::string("replication stream: ") + PQerrorMessage(conn));
         }
-        if (attempt == 1) {
+        if (attempt == 2) {
             break;
         }
-        pollfd pfd{PQsocket(conn), POLLIN, 0};
-        const int ready = poll(&pfd, 1, static_cast<int>(timeout.count()));
-        if (ready < 0 && errno != EINTR) {
-            return Status::error(Errc::Transient, "poll() on the replication socket failed");
+        Result<bool> arrived = wait_for_data(timeout);
+        if (!arrived.ok()) {
+            return arrived.status();
         }
-        if (ready <= 0) {
+        if (!arrived.value()) {
             return std::string{};
         }
         if (PQconsumeInput(conn) == 0) {
@@ -64,6 +67,34 @@ Result<std::string> WalStream::read(std::chrono::milliseconds timeout) {
         }
     }
     return std::string{};
+}
+
+// While the stream brings a backlog the socket wakes us only once kBatchBytes are waiting, or after
+// kBatchWait: one wakeup per few hundred messages instead of one per TCP segment (each wakeup costs
+// more CPU than decoding the messages it brings). A backlog is when the last wakeup brought at least
+// kBacklogBytes; live changes (a few small messages per wakeup) and an idle stream wake on the first
+// byte, so they wait no longer than before.
+Result<bool> WalStream::wait_for_data(std::chrono::milliseconds timeout) {
+    constexpr std::size_t kBacklogBytes = 2048;
+    constexpr int kBatchBytes = 64 * 1024;
+    constexpr std::chrono::milliseconds kBatchWait{1};
+    const int fd = PQsocket(conn_.get());
+    const bool backlog = bytes_since_wait_ >= kBacklogBytes;
+    bytes_since_wait_ = 0;
+    if (backlog != batching_) {
+        const int low_water = backlog ? kBatchBytes : 1;
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &low_water, sizeof low_water) == 0) {
+            batching_ = backlog;
+        }
+    }
+    pollfd pfd{fd, POLLIN, 0};
+    const auto wait = batching_ ? std::min(timeout, kBatchWait) : timeout;
+    const int ready = poll(&pfd, 1, static_cast<int>(wait.count()));
+    if (ready < 0 && errno != EINTR) {
+        return Status::error(Errc::Transient, "poll() on the replication socket failed");
+    }
+    // Batching, a timeout still reads whatever is below the low-water mark.
+    return ready > 0 || batching_;
 }
 
 Status WalStream::send_status(std::uint64_t written, std::uint64_t flushed, bool reply_requested) {

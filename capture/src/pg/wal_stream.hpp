@@ -25,7 +25,12 @@ public:
 
 private:
     explicit WalStream(pq::Connection conn) : conn_(std::move(conn)) {}
+    // Waits until the socket has data (true) or `timeout` passed (false).
+    Result<bool> wait_for_data(std::chrono::milliseconds timeout);
+
     pq::Connection conn_;
+    std::size_t bytes_since_wait_ = 0;  // of the messages read since the last wait
+    bool batching_ = false;             // SO_RCVLOWAT is raised for a backlog
 };
 
 }  // namespace ferry::capture::pg
