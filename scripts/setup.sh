@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config git
           libpq-dev librocksdb-dev libspdlog-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev nlohmann-json3-dev docker-compose
-          postgresql-15 postgresql-client-15 mariadb-server libmariadb-dev zlib1g-dev librdkafka-dev)
+          postgresql-15 postgresql-client-15 mariadb-server libmariadb-dev zlib1g-dev librdkafka-dev libcpp-httplib-dev)
 packages+=("$@")  # extra packages a caller needs (the benchmarks add theirs)
 
 missing=()

@@ -269,13 +269,52 @@ void parse_target(const YAML::Node& root, Config& out, Problems& problems) {
     }
 }
 
+// http: {listen: HOST:PORT, ready_max_lag_seconds: N}
+void parse_http(const YAML::Node& root, Config& out, Problems& problems) {
+    const YAML::Node http = root["http"];
+    if (!http) {
+        return;
+    }
+    if (!http.IsMap()) {
+        problems.push_back("http must be a map: {listen: 127.0.0.1:9187}");
+        return;
+    }
+    check_keys(http, "http", {"listen", "ready_max_lag_seconds"}, problems);
+    const std::string listen = scalar(http, "listen", "http.listen", true, problems);
+    const auto colon = listen.rfind(':');
+    std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {  // [::1]:9187
+        host = host.substr(1, host.size() - 2);
+    }
+    const std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
+    if (!listen.empty()) {
+        if (host.empty() || port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit)
+            || std::stoul(port) > 65535) {
+            problems.push_back("http.listen must be HOST:PORT, e.g. 127.0.0.1:9187 (port 0: any free port)");
+        } else {
+            out.http.host = host;
+            out.http.port = static_cast<std::uint16_t>(std::stoul(port));
+        }
+    }
+    const std::string lag = scalar(http, "ready_max_lag_seconds", "http.ready_max_lag_seconds", false, problems);
+    if (!lag.empty()) {
+        char* end = nullptr;
+        const double v = std::strtod(lag.c_str(), &end);
+        if (end == lag.c_str() || *end != '\0' || !(v > 0)) {
+            problems.push_back("http.ready_max_lag_seconds must be a number of seconds above 0");
+        } else {
+            out.http.ready_max_lag_seconds = v;
+        }
+    }
+}
+
 Problems parse_root(const YAML::Node& root, Config& out) {
     Problems problems;
     if (!root.IsMap()) {
         return {"the config must be a YAML map (name, source, target, ...)"};
     }
     check_keys(root, "", {"name", "source", "target", "snapshot", "state_dir", "snapshot_jobs", "batch_transactions",
-                          "snapshot_checkpoint_seconds", "log_level"},
+                          "snapshot_checkpoint_seconds", "log_level", "http"},
                problems);
     out.name = scalar(root, "name", "name", true, problems);
     if (!out.name.empty() && !std::regex_match(out.name, std::regex("[a-z0-9_]+"))) {
@@ -285,6 +324,7 @@ Problems parse_root(const YAML::Node& root, Config& out) {
     }
     parse_source(root, out, problems);
     parse_target(root, out, problems);
+    parse_http(root, out, problems);
     const std::string snapshot = scalar(root, "snapshot", "snapshot", false, problems);
     if (snapshot.empty() || snapshot == "initial") {
         out.snapshot = SnapshotMode::Initial;

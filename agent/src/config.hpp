@@ -35,6 +35,12 @@ struct Config {
     // A table read in key ranges commits a resumable checkpoint at most this often (0: every range).
     std::size_t snapshot_checkpoint_seconds = 10;
     std::string log_level = "info";
+    // The HTTP listener for /metrics, /healthz and /readyz; none when host is empty.
+    struct {
+        std::string host;
+        std::uint16_t port = 0;  // 0: any free port (the log says which)
+        double ready_max_lag_seconds = 60;  // /readyz fails above this lag
+    } http;
 
     std::string slot_name() const { return "ferry_" + name; }
     std::string publication_name() const { return "ferry_" + name; }

@@ -8,6 +8,7 @@
 
 #include "drivers.hpp"
 #include "ferry/core/backoff.hpp"
+#include "http_endpoint.hpp"
 #include "ferry/offsets/offset_store.hpp"
 #include "logging.hpp"
 #include "snapshot_phase.hpp"
@@ -28,6 +29,7 @@ struct Run {
     std::stop_token stop;
     SourceDriver& source;
     TargetDriver& target;
+    Metrics& metrics;
     std::shared_ptr<spdlog::logger> log = make_logger("pipeline");
     SourceCatalog catalog;  // the source's tables as its catalog describes them now (what a copy reads)
     SourceCatalog tables;   // ... as of the stored position (what the stream reads): the schema history
@@ -354,6 +356,7 @@ Status Run::stream() {
     StreamSettings settings;
     settings.applied = applied;
     settings.batch_transactions = config.batch_transactions;
+    settings.metrics = &metrics;
     std::map<TableId, SourcePosition> schema_valid_from;
     for (const auto& [id, p] : progress.value()) {
         settings.snapshot_positions.emplace(id, CopiedAt{p.converge_from, p.snapshot_position});
@@ -425,30 +428,44 @@ Status run_pipeline(const Config& config, std::stop_token stop) {
         return st;
     }
     store.put_status("error", "").ignore();
+    Metrics metrics;
+    std::unique_ptr<HttpEndpoint> endpoint;  // stopped before the store closes: it reads the store
+    if (!config.http.host.empty()) {
+        auto started = HttpEndpoint::start(config, store, metrics);
+        if (!started.ok()) {
+            store.close().ignore();
+            return started.status();
+        }
+        endpoint = std::move(started).value();
+    }
+    const auto finish = [&](const char* phase) {
+        store.put_status("phase", phase).ignore();
+        endpoint.reset();
+        return store.close();
+    };
     auto source = make_source_driver(config, store);
     auto target = make_target_driver(config);
     log->info("pipeline {}: {} -> {}, state in {}", config.name, source->describe(), target->describe(), config.state_dir);
     Backoff backoff(1s, 30s);
     for (;;) {
-        Run run{config, store, stop, *source, *target, make_logger("pipeline"), {}, {}};
+        Run run{config, store, stop, *source, *target, metrics, make_logger("pipeline"), {}, {}};
+        metrics.start_run();
         const auto started = std::chrono::steady_clock::now();
         Status st = run.run();
         if (st.ok() || st.code() == Errc::Cancelled || stop.stop_requested()) {
-            store.put_status("phase", "stopped").ignore();
-            return store.close();
+            return finish("stopped");
         }
         if (st.code() == Errc::Restart) {  // an expected turn, not a failure: no backoff
             log->info("{}", st.message());
             if (!wait_or_stop(stop, 100ms)) {
-                store.put_status("phase", "stopped").ignore();
-                return store.close();
+                return finish("stopped");
             }
             continue;
         }
+        metrics.count_error(st, st.retryable());
         if (!st.retryable()) {
-            store.put_status("phase", "failed").ignore();
             store.put_status("error", st.message()).ignore();
-            store.close().ignore();
+            finish("failed").ignore();
             return st;
         }
         if (std::chrono::steady_clock::now() - started > 60s) {
@@ -458,8 +475,7 @@ Status run_pipeline(const Config& config, std::stop_token stop) {
         log->warn("{}; retrying in {}s", st.message(), delay.count() / 1000.0);
         store.put_status("phase", "reconnecting").ignore();
         if (!wait_or_stop(stop, delay)) {
-            store.put_status("phase", "stopped").ignore();
-            return store.close();
+            return finish("stopped");
         }
     }
 }

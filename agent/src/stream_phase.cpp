@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "clock.hpp"
 #include "ferry/core/queue.hpp"
@@ -29,15 +30,17 @@ constexpr std::size_t kMaxBatchChanges = 200000;  // bounds a target transaction
 // changes are flushed as soon as the queue is empty (latency first).
 constexpr auto kIdleFlushDelay = 1ms;
 constexpr auto kBacklogAge = 2s;
+constexpr auto kHeartbeatInterval = 1s;  // an idle stream stores a heartbeat's position at most this often
 
 bool before(const SourcePosition& a, const SourcePosition& b) { return position_before(a, b); }
 
 // Reads the source on its own thread; the queue bounds how far it runs ahead.
 class CaptureThread {
 public:
-    CaptureThread(ChangeSource& source, BoundedQueue<Event>& queue)
+    CaptureThread(ChangeSource& source, BoundedQueue<Event>& queue, Metrics* metrics)
         : source_(source)
         , queue_(queue)
+        , metrics_(metrics)
         , thread_([this](std::stop_token st) { run(st); }) {}
 
     // Non-OK once the thread stopped because of an error.
@@ -58,6 +61,7 @@ private:
             if (!ev.ok()) {
                 return fail(ev.status());
             }
+            note_received(ev.value());
             for (;;) {
                 const auto r = queue_.push_for(ev.value(), 100ms, st);
                 if (r != BoundedQueue<Event>::PushResult::TimedOut) {
@@ -67,6 +71,17 @@ private:
                     return fail(s);
                 }
             }
+        }
+    }
+    void note_received(const Event& ev) {
+        if (metrics_ == nullptr) {
+            return;
+        }
+        if (const auto* batch = std::get_if<ChangeBatch>(&ev)) {
+            open_changes_ += batch->changes.size();
+        } else if (const auto* commit = std::get_if<TxnCommit>(&ev)) {
+            metrics_->received(commit->end_position, commit->commit_time, open_changes_);
+            open_changes_ = 0;
         }
     }
     void fail(Status st) {
@@ -80,6 +95,8 @@ private:
 
     ChangeSource& source_;
     BoundedQueue<Event>& queue_;
+    Metrics* metrics_;
+    std::uint64_t open_changes_ = 0;  // of the source transaction being read
     std::mutex mu_;
     Status error_;
     std::atomic<bool> failed_{false};
@@ -120,10 +137,40 @@ public:
     }
     bool in_backlog() const { return std::chrono::system_clock::now() - pending_commit_time_ > kBacklogAge; }
     Status flush();
+    Status heartbeat(const Heartbeat& hb);
     Status finish(bool stopping);
-    void write_status(bool force, bool caught_up = false);
+    // `queued`: changes waiting in the queue, not yet given to the applier.
+    void write_status(bool force, bool caught_up = false, std::size_t queued = 0);
 
 private:
+    Status make_durable(const SourcePosition& end);
+    // Changes by table and operation since the last flush, for the metrics (keyed by the schema
+    // object, which the entry keeps alive: a lookup per change costs no string comparison).
+    void count(const std::vector<RowChange>& changes) {
+        if (settings_.metrics == nullptr) {
+            return;
+        }
+        for (const auto& change : changes) {
+            auto& entry = unflushed_counts_[change.table.get()];
+            entry.first = change.table;
+            ++entry.second[static_cast<std::size_t>(change.op) - 1];
+        }
+    }
+    void publish_counts(std::size_t transactions) {
+        if (settings_.metrics == nullptr) {
+            return;
+        }
+        std::map<TableId, OpCounts> by_table;
+        for (const auto& [schema, entry] : unflushed_counts_) {
+            auto& total = by_table[entry.first->id];
+            for (std::size_t i = 0; i < total.size(); ++i) {
+                total[i] += entry.second[i];
+            }
+        }
+        unflushed_counts_.clear();
+        settings_.metrics->add_applied(by_table, transactions);
+    }
+
     ChangeSource& source_;
     ChangeSink& sink_;
     offsets::OffsetStore& store_;
@@ -140,7 +187,9 @@ private:
     std::size_t batch_changes_ = 0;
     Clock::time_point batch_started_{};
     Clock::time_point last_status_{};
+    Clock::time_point last_heartbeat_{};
     std::uint64_t applied_transactions_ = 0;
+    std::unordered_map<const TableSchema*, std::pair<SchemaPtr, OpCounts>> unflushed_counts_;
     std::shared_ptr<spdlog::logger> log_;
 };
 
@@ -167,6 +216,7 @@ Status Applier::handle(Event& ev) {
         auto& changes = batch->changes;
         fit_to_copies(changes, current_commit_, settings_.snapshot_positions);
         batch_changes_ += changes.size();
+        count(changes);
         return changes.empty() ? Status() : sink_.apply(*batch);
     }
     if (auto* change = std::get_if<SchemaChange>(&ev)) {
@@ -195,6 +245,9 @@ Status Applier::handle(Event& ev) {
                               : Status();
         if (skipping_) {
             skipping_ = false;
+            if (settings_.metrics != nullptr) {
+                settings_.metrics->settled(c->end_position);
+            }
             return tables_changed;
         }
         pending_end_ = c->end_position;
@@ -209,7 +262,36 @@ Status Applier::handle(Event& ev) {
         }
         return tables_changed;
     }
-    return {};  // Heartbeat: nothing in flight is needed to move; handled with heartbeats' issue
+    if (const auto* hb = std::get_if<Heartbeat>(&ev)) {
+        return heartbeat(*hb);
+    }
+    return {};
+}
+
+// A heartbeat's position has nothing of the source's before it still to come (an idle stream, or
+// only what is not captured changed). It becomes the durable position, so that a PostgreSQL slot
+// stops retaining the WAL other databases write: with a batch pending, that batch's flush stores it;
+// otherwise it is stored and acknowledged now, at most once per kHeartbeatInterval.
+Status Applier::heartbeat(const Heartbeat& hb) {
+    if (in_transaction_ || !before(applied_, hb.position)) {
+        return {};
+    }
+    if (sink_.pending_transactions() > 0) {
+        if (before(pending_end_, hb.position)) {
+            pending_end_ = hb.position;
+        }
+        return {};
+    }
+    const auto now = Clock::now();
+    if (now - last_heartbeat_ < kHeartbeatInterval) {
+        return {};
+    }
+    last_heartbeat_ = now;
+    if (Status st = make_durable(hb.position); !st.ok()) {
+        return st;
+    }
+    log_->debug("idle up to {}", format_position(applied_));
+    return {};
 }
 
 Status Applier::flush() {
@@ -221,6 +303,19 @@ Status Applier::flush() {
     if (Status st = sink_.flush(); !st.ok()) {
         return st;
     }
+    if (Status st = make_durable(pending_end_); !st.ok()) {
+        return st;
+    }
+    applied_commit_time_ = pending_commit_time_;
+    applied_transactions_ += txns;
+    publish_counts(txns);
+    log_->debug("applied {} transactions up to {}", txns, format_position(applied_));
+    write_status(false);
+    return {};
+}
+
+// Stores `end` with the schema changes seen since the last time, then acknowledges it at the source.
+Status Applier::make_durable(const SourcePosition& end) {
     std::vector<TableSchema> schemas;
     for (auto& [id, schema] : changed_schemas_) {
         schemas.push_back(std::move(schema));
@@ -228,24 +323,28 @@ Status Applier::flush() {
     changed_schemas_.clear();
     const std::vector<TableId> dropped(dropped_tables_.begin(), dropped_tables_.end());
     dropped_tables_.clear();
-    if (Status st = store_.commit_position(pending_end_, schemas, dropped); !st.ok()) {
+    if (Status st = store_.commit_position(end, schemas, dropped); !st.ok()) {
         return st;
     }
-    source_.acknowledge(pending_end_);
-    applied_ = pending_end_;
-    applied_commit_time_ = pending_commit_time_;
-    applied_transactions_ += txns;
-    log_->debug("applied {} transactions up to {}", txns, format_position(applied_));
-    write_status(false);
+    source_.acknowledge(end);
+    applied_ = end;
+    if (settings_.metrics != nullptr) {
+        settings_.metrics->settled(end);
+    }
     return {};
 }
 
-void Applier::write_status(bool force, bool caught_up) {
+void Applier::write_status(bool force, bool caught_up, std::size_t queued) {
     const auto now = Clock::now();
     if (!force && now - last_status_ < kStatusInterval) {
         return;
     }
     last_status_ = now;
+    const std::size_t unflushed = in_transaction_ || sink_.pending_transactions() > 0 ? batch_changes_ : 0;
+    store_.put_status("queued_events", std::to_string(queued + unflushed)).ignore();
+    if (settings_.metrics != nullptr) {
+        settings_.metrics->set_source_bytes(source_.bytes_read());
+    }
     store_.put_status("applied_position", format_position(applied_)).ignore();
     store_.put_status("applied_commit_time_ms", std::to_string(epoch_ms(applied_commit_time_))).ignore();
     store_.put_status("updated_at_ms", std::to_string(epoch_ms())).ignore();
@@ -277,7 +376,7 @@ Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& 
     });
     Applier applier(source, sink, store, settings);
     store.put_status("phase", "streaming").ignore();
-    CaptureThread capture(source, queue);
+    CaptureThread capture(source, queue, settings.metrics);
     Status result;
     std::optional<Clock::time_point> stop_deadline;
     for (;;) {
@@ -309,7 +408,8 @@ Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& 
                 break;
             }
         }
-        applier.write_status(false, queue.empty() && !applier.in_transaction() && sink.pending_transactions() == 0);
+        const std::size_t queued = queue.load();
+        applier.write_status(false, queued == 0 && !applier.in_transaction() && sink.pending_transactions() == 0, queued);
     }
     capture.stop();
     if (!result.ok()) {

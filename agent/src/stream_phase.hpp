@@ -11,6 +11,7 @@
 #include "copy_overlap.hpp"
 #include "ferry/core/ports.hpp"
 #include "ferry/offsets/offset_store.hpp"
+#include "metrics.hpp"
 
 namespace ferry::agent {
 
@@ -25,6 +26,7 @@ struct StreamSettings {
     // On stop inside a source transaction, how long to wait for it to end so that the committed
     // ones before it (sharing its target transaction) can be flushed rather than sent again.
     std::chrono::milliseconds stop_grace{5000};
+    Metrics* metrics = nullptr;  // counts what is applied, when set
 };
 
 // Returns when `stop` is requested (OK after a final flush at a transaction boundary) or on the

@@ -3,6 +3,7 @@
 // to resume from is always a transaction boundary; MariaDB resumes by GTID state when there is one.
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cstddef>
 #include <deque>
 
@@ -50,6 +51,7 @@ public:
                 return Status::error(Errc::Corruption, "binlog stream: a packet whose size does not match its event");
             }
             const std::string_view bytes(reinterpret_cast<const char*>(raw->raw_data) + 1, raw->raw_data_size - 1);
+            bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
             if (Status st = assembler_.feed(bytes, pending_); !st.ok()) {
                 return st;
             }
@@ -63,6 +65,7 @@ public:
     Status keep_alive() override { return {}; }
     // MySQL keeps no replica position: the offset store is the only record of it.
     void acknowledge(const SourcePosition&) override {}
+    std::uint64_t bytes_read() const override { return bytes_read_.load(std::memory_order_relaxed); }
 
 private:
     Status fetch_error() {
@@ -78,6 +81,7 @@ private:
 
     my::Connection conn_;
     RplPtr rpl_;
+    std::atomic<std::uint64_t> bytes_read_{0};
     RplEventPtr event_;
     mysql::TransactionAssembler assembler_;
     std::deque<Event> pending_;

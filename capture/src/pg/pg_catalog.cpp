@@ -129,7 +129,7 @@ public:
 
     Result<SlotInfo> slot_info() override {
         auto res = conn_.exec_params(
-            "SELECT plugin, database, confirmed_flush_lsn::text, wal_status, active FROM pg_replication_slots "
+            "SELECT plugin, database, confirmed_flush_lsn::text, wal_status, active, restart_lsn::text FROM pg_replication_slots "
             "WHERE slot_name = $1",
             {config_.slot_name}, "looking up the replication slot");
         if (!res.ok()) {
@@ -148,6 +148,9 @@ public:
         }
         info.wal_status = pq::field(r, 0, 3);
         info.is_active = pq::field(r, 0, 4) == "t";
+        if (!pq::is_null(r, 0, 5) && !parse_lsn(pq::field(r, 0, 5), info.restart)) {
+            return Status::error(Errc::Corruption, "unreadable restart_lsn of slot " + config_.slot_name);
+        }
         return info;
     }
 

@@ -68,12 +68,14 @@ public:
             if (raw.value().empty()) {
                 continue;
             }
+            bytes_read_.fetch_add(raw.value().size(), std::memory_order_relaxed);
             const auto bytes = std::as_bytes(std::span(raw.value().data(), raw.value().size()));
             auto msg = pg::decode_copy_message(bytes);
             if (!msg.ok()) {
                 return msg.status();
             }
             if (const auto* keepalive = std::get_if<pg::PrimaryKeepalive>(&msg.value())) {
+                offer_heartbeat(keepalive->wal_end);
                 if (keepalive->reply_requested) {
                     if (Status st = send_feedback_if_due(true); !st.ok()) {
                         return st;
@@ -93,6 +95,7 @@ public:
     }
 
     Status keep_alive() override { return send_feedback_if_due(false); }
+    std::uint64_t bytes_read() const override { return bytes_read_.load(std::memory_order_relaxed); }
 
     void acknowledge(const SourcePosition& durable) override {
         const std::uint64_t lsn = std::get<PgLsn>(durable).value;
@@ -120,6 +123,19 @@ private:
         return stream_.send_status(std::max(received_, flushed), flushed, false);
     }
 
+    // Between transactions a keepalive's WAL end has nothing of ours before it that is not already
+    // handed on: the walsender sends a transaction as it decodes its commit, and the keepalive
+    // follows in the stream. As a Heartbeat it lets the agent make that position durable and
+    // acknowledge it, so that the slot stops retaining the WAL other databases write while ours is
+    // idle (the walsender reads and skips their records, and its keepalives report how far).
+    void offer_heartbeat(std::uint64_t wal_end) {
+        if (in_transaction_ || wal_end <= offered_heartbeat_) {
+            return;
+        }
+        offered_heartbeat_ = wal_end;
+        ready_.emplace_back(Heartbeat{PgLsn{wal_end}});
+    }
+
     void flush_batch() {
         if (!batch_.changes.empty()) {
             ready_.emplace_back(std::move(batch_));
@@ -136,7 +152,9 @@ private:
     bool in_transaction_ = false;
     std::uint64_t received_;                 // highest WAL position received (reported as written)
     std::atomic<std::uint64_t> acked_;       // durable position from the agent (reported as flushed)
+    std::atomic<std::uint64_t> bytes_read_{0};
     std::uint64_t last_sent_flush_ = 0;
+    std::uint64_t offered_heartbeat_ = 0;  // WAL end of the last Heartbeat handed on
     std::chrono::steady_clock::time_point last_feedback_{};
     std::optional<pq::Connection> type_conn_;  // opened only when a relation changes shape
 };

@@ -79,19 +79,19 @@ TEST_F(ExactlyOnce, KillNineInCopyAndStreamLeavesEveryChangeOnceForReadCommitted
     ASSERT_TRUE(eventually([&] { return writer1.caught_up() && writer2.caught_up(); }, 60s));
     writer1.stop();
     writer2.stop();
-    // A last transaction of the test's own, committed after `before_last`: once the slot has
-    // confirmed past that point, Ferry has committed it, and every one before it, to Kafka. (The
-    // WAL's end is no such mark: other tests' databases on the same server write WAL too, and an
-    // idle stream does not confirm past its last transaction.)
-    const std::string before_last = src_->scalar("SELECT pg_current_wal_lsn()");
+    // A last transaction of the test's own, flushed up to `after_last`: once the slot has confirmed
+    // that far, Ferry has committed it, and every one before it, to Kafka (an idle stream's
+    // heartbeats confirm up to where the walsender has read, which may be inside this transaction
+    // before its commit: a mark before it proves nothing).
     src_->exec("BEGIN; UPDATE counters SET n = n + 1 WHERE id IN (1, 2, 3); COMMIT");
+    const std::string after_last = src_->scalar("SELECT pg_current_wal_lsn()");
     std::map<std::string, std::int64_t> final_n;
     for (const auto& row : src_->query("SELECT id, n FROM counters")) {
         final_n[R"({"id":)" + *row[0] + "}"] = std::stoll(*row[1]);
     }
     auto ferry = start_ferry("final.log");
     ASSERT_TRUE(eventually([&] {
-        return src_->scalar("SELECT confirmed_flush_lsn > '" + before_last + "' FROM pg_replication_slots WHERE slot_name = "
+        return src_->scalar("SELECT confirmed_flush_lsn >= '" + after_last + "' FROM pg_replication_slots WHERE slot_name = "
                             "'ferry_" + name_ + "'") == "t";
     }, 120s)) << ferry->log();
     ferry->terminate();

@@ -179,5 +179,23 @@ TEST(Config, KafkaPropertiesLibrdkafkaRejectsAreProblems) {
     EXPECT_EQ(parse_config(kafka_config("  brokers: k:9092\n  properties: {no.such.setting: 1}\n"), d).size(), 1U);
 }
 
+TEST(Config, HttpListenerTakesHostAndPort) {
+    Config c;
+    ASSERT_TRUE(parse_config(std::string(kValid) + "http: {listen: '[::1]:9187', ready_max_lag_seconds: 2.5}\n", c).empty());
+    EXPECT_EQ(c.http.host, "::1");
+    EXPECT_EQ(c.http.port, 9187);
+    EXPECT_EQ(c.http.ready_max_lag_seconds, 2.5);
+    Config none;
+    ASSERT_TRUE(parse_config(kValid, none).empty());
+    EXPECT_TRUE(none.http.host.empty());
+    for (const char* bad : {"http: {listen: 9187}", "http: {listen: 'localhost:99999'}", "http: {listen: ':80'}",
+                            "http: {}", "http: {listen: '127.0.0.1:1', ready_max_lag_seconds: 0}",
+                            "http: {listen: '127.0.0.1:1', token: x}"}) {
+        Config out;
+        const auto problems = parse_config(std::string(kValid) + bad + "\n", out);
+        EXPECT_TRUE(has_problem(problems, "http.")) << bad;
+    }
+}
+
 }  // namespace
 }  // namespace ferry::agent

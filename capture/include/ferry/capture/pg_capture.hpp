@@ -46,6 +46,7 @@ struct SlotInfo {
     std::string plugin;
     std::string database;
     PgLsn confirmed_flush;
+    PgLsn restart;  // the oldest WAL the slot keeps
     std::string wal_status;  // reserved | extended | unreserved | lost
     bool is_active = false;
 };

@@ -5,6 +5,7 @@
 // moves a source's acknowledged position.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <stop_token>
@@ -27,6 +28,8 @@ public:
     virtual Status keep_alive() = 0;
     // Everything up to `durable` is committed at the target and in the offset store.
     virtual void acknowledge(const SourcePosition& durable) = 0;
+    // Bytes of the change stream read so far (any thread may ask).
+    virtual std::uint64_t bytes_read() const { return 0; }
 };
 
 // Applies source transactions in order. Owned by the apply thread. A target transaction holds whole

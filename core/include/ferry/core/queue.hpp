@@ -56,6 +56,10 @@ public:
         std::lock_guard lock(mu_);
         return items_.size();
     }
+    std::size_t load() {  // total weight of the items waiting
+        std::lock_guard lock(mu_);
+        return load_;
+    }
 
 private:
     std::size_t weigh(const T& item) const {
