@@ -11,12 +11,14 @@
 #include "pipeline.hpp"
 #include "signals.hpp"
 #include "status_command.hpp"
+#include "verify_command.hpp"
 
 namespace {
 
 constexpr int kExitOk = 0;
 constexpr int kExitFatal = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitDifferent = 1;  // verify: the tables differ
 
 int fail(const ferry::Status& st) {
     spdlog::shutdown();
@@ -50,6 +52,17 @@ int main(int argc, char** argv) {
     auto* status = app.add_subcommand("status", "phase, durable position, lag and snapshot progress");
     status->add_option("-c,--config", config_path, "pipeline config file (YAML)")->required();
     status->add_flag("--json", as_json, "print JSON");
+    ferry::agent::VerifyOptions verify_options;
+    auto* verify = app.add_subcommand("verify", "compare source and target tables (exit 0 equal, 1 different)");
+    verify->add_option("-c,--config", config_path, "pipeline config file (YAML)")->required();
+    verify->add_flag("--json", verify_options.as_json, "print JSON");
+    verify->add_option("--table", verify_options.tables, "only this table (schema.table); repeatable");
+    verify->add_option("--chunk-rows", verify_options.settings.chunk_rows, "rows per compared chunk (default 10000)")
+        ->check(CLI::Range(100, 10000000));
+    std::size_t settle_seconds = 60;
+    verify->add_option("--settle-timeout", settle_seconds,
+                       "seconds to wait for the pipeline to apply past a differing read (default 60)")
+        ->check(CLI::Range(1, 86400));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -64,6 +77,16 @@ int main(int argc, char** argv) {
         ferry::agent::setup_logging("error");
         const ferry::Status st = ferry::agent::print_status(config, as_json);
         return st.ok() ? kExitOk : fail(st);
+    }
+    if (verify->parsed()) {
+        ferry::agent::setup_logging("error");
+        verify_options.settings.settle_timeout = std::chrono::seconds(settle_seconds);
+        auto equal = ferry::agent::run_verify(config, verify_options);
+        if (!equal.ok()) {
+            return fail(equal.status());
+        }
+        spdlog::shutdown();
+        return equal.value() ? kExitOk : kExitDifferent;
     }
     ferry::agent::setup_logging(config.log_level);
     ferry::agent::SignalWatcher signals;  // before any other thread

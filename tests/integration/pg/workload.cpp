@@ -56,8 +56,8 @@ void BankWorkload::create(TestDb& db, int ledger_rows) {
     db.exec("ALTER TABLE notes REPLICA IDENTITY FULL");
 }
 
-BankWorkload::BankWorkload(const std::string& dsn) {
-    thread_ = std::thread([this, dsn] {
+BankWorkload::BankWorkload(const std::string& dsn, int per_second) {
+    thread_ = std::thread([this, dsn, per_second] {
         auto conn = pq::Connection::connect(dsn, pq::Mode::Normal, "workload");
         if (!conn.ok()) {
             ADD_FAILURE() << conn.status().message();
@@ -66,7 +66,12 @@ BankWorkload::BankWorkload(const std::string& dsn) {
         std::mt19937 rng(static_cast<unsigned>(std::hash<std::string>()(dsn)));
         std::uniform_int_distribution<int> account(1, kAccounts);
         std::uniform_int_distribution<int> amount(1, 50);
+        auto next = std::chrono::steady_clock::now();
         while (!stop_.load()) {
+            if (per_second > 0) {  // pacing a load generator, not waiting for a result
+                next += std::chrono::microseconds(1000000 / per_second);
+                std::this_thread::sleep_until(next);
+            }
             const int from = account(rng);
             const int to = account(rng);
             const std::string a = std::to_string(amount(rng));

@@ -35,8 +35,9 @@ public:
     static constexpr int kAccounts = 50;
     static constexpr long kTotal = kAccounts * 1000L;
     static void create(TestDb& db, int ledger_rows);
-    // Runs transfers on its own connection until stop().
-    explicit BankWorkload(const std::string& dsn);
+    // Runs transfers on its own connection until stop(); at most `per_second` of them (0: as fast as
+    // the server takes them).
+    explicit BankWorkload(const std::string& dsn, int per_second = 0);
     ~BankWorkload();
     void stop();
     long transactions() const { return done_.load(); }

@@ -1,0 +1,175 @@
+#include "verify_command.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "ferry/capture/pg_capture.hpp"
+#include "ferry/offsets/offset_store.hpp"
+#include "json.hpp"
+#include "logging.hpp"
+
+namespace ferry::agent {
+
+using verify::AppliedPosition;
+using verify::Database;
+using verify::TableResult;
+
+namespace {
+
+// The configured tables, as the source's catalog describes them now; `only` narrows them down
+// (schema.table as in the config; every name must be one of the pipeline's tables).
+Result<std::vector<TableSchema>> tables_to_compare(const Config& config, const std::vector<std::string>& only) {
+    capture::PgSourceConfig source{config.source.url, config.slot_name(), config.publication_name(), config.source.tables};
+    auto catalog = capture::PgCatalog::connect(source, make_logger("verify"));
+    if (!catalog.ok()) {
+        return catalog.status();
+    }
+    auto resolved = catalog.value()->resolve_tables();
+    if (!resolved.ok()) {
+        return resolved.status();
+    }
+    std::vector<TableSchema> tables = resolved.value().tables;
+    if (only.empty()) {
+        return tables;
+    }
+    std::vector<TableSchema> chosen;
+    for (const auto& name : only) {
+        auto pattern = parse_table_pattern(name);
+        const auto it = std::find_if(tables.begin(), tables.end(), [&](const TableSchema& t) {
+            return pattern.ok() && t.id.schema == pattern.value().schema && t.id.name == pattern.value().table;
+        });
+        if (it == tables.end()) {
+            return Status::error(Errc::InvalidConfig, "--table " + name + " is not one of the pipeline's tables (source.tables)");
+        }
+        chosen.push_back(*it);
+    }
+    return chosen;
+}
+
+// The pipeline's durable position, read from its state directory beside a running `ferry run`.
+AppliedPosition durable_position(const Config& config) {
+    return [state_dir = config.state_dir]() -> Result<std::optional<SourcePosition>> {
+        auto store = offsets::OffsetStore::open(state_dir, true);
+        if (!store.ok()) {
+            return store.status();
+        }
+        return store.value()->load_position();
+    };
+}
+
+std::string joined(const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& k : keys) {
+        out += (out.empty() ? "" : "; ") + k;
+    }
+    return out;
+}
+
+void print_text(const std::vector<TableResult>& results, double seconds) {
+    std::printf("%-40s %12s %12s %8s %10s  %s\n", "table", "source rows", "target rows", "chunks", "verdict", "differing keys");
+    std::uint64_t different = 0;
+    std::uint64_t unsettled = 0;
+    for (const auto& r : results) {
+        const char* verdict = r.rows_different > 0 ? "DIFFERENT" : r.rows_unsettled > 0 ? "UNSETTLED" : "equal";
+        std::string keys = joined(r.first_keys);
+        if (r.rows_different > r.first_keys.size()) {
+            keys += " (" + std::to_string(r.rows_different) + " rows in all)";
+        }
+        if (r.rows_unsettled > 0) {
+            keys += (keys.empty() ? "" : "; ") + std::to_string(r.rows_unsettled) + " unsettled: " + joined(r.unsettled_keys)
+                    + " (" + r.unsettled_reason + ")";
+        }
+        std::printf("%-40s %12llu %12llu %8llu %10s  %s\n", display_name(r.table).c_str(),
+                    static_cast<unsigned long long>(r.source_rows), static_cast<unsigned long long>(r.target_rows),
+                    static_cast<unsigned long long>(r.chunks), verdict, keys.c_str());
+        different += r.rows_different > 0 ? 1 : 0;
+        unsettled += r.rows_different == 0 && r.rows_unsettled > 0 ? 1 : 0;
+    }
+    if (different == 0 && unsettled == 0) {
+        std::printf("verified: %zu tables equal (%.1f s)\n", results.size(), seconds);
+    } else {
+        std::printf("NOT EQUAL: %llu of %zu tables differ, %llu could not be settled (%.1f s)\n",
+                    static_cast<unsigned long long>(different), results.size(), static_cast<unsigned long long>(unsettled),
+                    seconds);
+    }
+}
+
+std::string json_list(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (const auto& item : items) {
+        out += (out.size() > 1 ? "," : "") + json_string(item);
+    }
+    return out + "]";
+}
+
+void print_json(const std::vector<TableResult>& results, double seconds, bool equal) {
+    std::string tables = "[";
+    for (const auto& r : results) {
+        JsonObject t;
+        t.add("table", display_name(r.table))
+            .add("source_rows", r.source_rows)
+            .add("target_rows", r.target_rows)
+            .add("chunks", r.chunks)
+            .add("chunks_rechecked", r.chunks_rechecked)
+            .add("equal", r.equal())
+            .add("rows_different", r.rows_different)
+            .add("rows_unsettled", r.rows_unsettled)
+            .add_raw("first_different_keys", json_list(r.first_keys))
+            .add_raw("unsettled_keys", json_list(r.unsettled_keys));
+        if (!r.unsettled_reason.empty()) {
+            t.add("unsettled_reason", r.unsettled_reason);
+        }
+        tables += (tables.size() > 1 ? "," : "") + t.str();
+    }
+    tables += "]";
+    JsonObject out;
+    out.add("equal", equal).add("seconds", seconds).add_raw("tables", tables);
+    std::printf("%s\n", out.str().c_str());
+}
+
+}  // namespace
+
+Result<bool> run_verify(const Config& config, const VerifyOptions& options) {
+    if (config.target.type == "kafka") {
+        return Status::error(Errc::InvalidConfig, "verify compares tables; a kafka target has none (compare its topics with a consumer)");
+    }
+    if (config.source.type != "postgres" || config.target.type != "postgres") {
+        return Status::error(Errc::InvalidConfig, "verify compares PostgreSQL sources and targets for now; "
+                                                  "MySQL/MariaDB ends are not supported yet");
+    }
+    auto tables = tables_to_compare(config, options.tables);
+    if (!tables.ok()) {
+        return tables.status();
+    }
+    auto source = verify::open_postgres(config.source.url);
+    auto target = source.ok() ? verify::open_postgres(config.target.url) : Result<std::unique_ptr<Database>>(source.status());
+    if (!target.ok()) {
+        return target.status();
+    }
+    if (source.value()->text_order() != target.value()->text_order()) {
+        source.value()->sort_text_bytewise();
+        target.value()->sort_text_bytewise();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const AppliedPosition applied = durable_position(config);
+    std::vector<TableResult> results;
+    bool equal = true;
+    for (const auto& table : tables.value()) {
+        auto result = verify::compare_table(table, *source.value(), *target.value(), applied, options.settings);
+        if (!result.ok()) {
+            return result.status().with_context("comparing " + display_name(table.id));
+        }
+        equal = equal && result.value().equal();
+        results.push_back(std::move(result).value());
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (options.as_json) {
+        print_json(results, seconds, equal);
+    } else {
+        print_text(results, seconds);
+    }
+    return equal;
+}
+
+}  // namespace ferry::agent

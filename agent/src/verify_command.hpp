@@ -1,0 +1,24 @@
+// `ferry verify -c FILE [--json] [--table T ...]`: compares the pipeline's source and target tables
+// (ferry/verify/verify.hpp) beside a running `ferry run`, and prints a table per table and a
+// summary line (or JSON).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "ferry/core/status.hpp"
+#include "ferry/verify/verify.hpp"
+
+namespace ferry::agent {
+
+struct VerifyOptions {
+    bool as_json = false;
+    std::vector<std::string> tables;  // schema.table; empty: all of the pipeline's
+    verify::Settings settings;
+};
+
+// True when every table is equal; Errc::InvalidConfig for what cannot be compared.
+Result<bool> run_verify(const Config& config, const VerifyOptions& options);
+
+}  // namespace ferry::agent
