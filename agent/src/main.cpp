@@ -11,6 +11,7 @@
 #include "pipeline.hpp"
 #include "signals.hpp"
 #include "status_command.hpp"
+#include "cutover_command.hpp"
 #include "verify_command.hpp"
 
 namespace {
@@ -22,6 +23,7 @@ constexpr int kExitDifferent = 1;  // verify: the tables differ
 
 int fail(const ferry::Status& st) {
     spdlog::shutdown();
+    std::fflush(stdout);  // what a command printed comes before why it failed
     std::fprintf(stderr, "ferry: %s\n", st.message().c_str());
     return st.code() == ferry::Errc::InvalidConfig ? kExitUsage : kExitFatal;
 }
@@ -63,6 +65,16 @@ int main(int argc, char** argv) {
     verify->add_option("--settle-timeout", settle_seconds,
                        "seconds to wait for the pipeline to apply past a differing read (default 60)")
         ->check(CLI::Range(1, 86400));
+    ferry::agent::CutoverOptions cutover_options;
+    auto* cutover = app.add_subcommand("cutover", "catch up to the source's position now, carry sequences, verify: safe to switch?");
+    cutover->add_option("-c,--config", config_path, "pipeline config file (YAML)")->required();
+    cutover->add_flag("--freeze-source", cutover_options.freeze_source,
+                      "make the source read-only for the final catch-up (writable again afterwards)");
+    cutover->add_flag("--keep-frozen", cutover_options.keep_frozen,
+                      "with --freeze-source: leave the source read-only when the verdict is safe (undo printed)");
+    std::size_t cutover_seconds = 300;
+    cutover->add_option("--timeout", cutover_seconds, "seconds to wait for the pipeline to catch up (default 300)")
+        ->check(CLI::Range(1, 86400));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -87,6 +99,17 @@ int main(int argc, char** argv) {
         }
         spdlog::shutdown();
         return equal.value() ? kExitOk : kExitDifferent;
+    }
+    if (cutover->parsed()) {
+        ferry::agent::setup_logging("error");
+        ferry::agent::SignalWatcher cutover_signals;  // an interrupted cutover makes the source writable again
+        cutover_options.catch_up_limit = std::chrono::seconds(cutover_seconds);
+        auto safe = ferry::agent::run_cutover(config, cutover_options, cutover_signals.token());
+        if (!safe.ok()) {
+            return fail(safe.status());
+        }
+        spdlog::shutdown();
+        return safe.value() ? kExitOk : kExitDifferent;
     }
     ferry::agent::setup_logging(config.log_level);
     ferry::agent::SignalWatcher signals;  // before any other thread

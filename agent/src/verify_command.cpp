@@ -15,11 +15,17 @@ using verify::AppliedPosition;
 using verify::Database;
 using verify::TableResult;
 
-namespace {
+verify::AppliedPosition durable_position(const Config& config) {
+    return [state_dir = config.state_dir]() -> Result<std::optional<SourcePosition>> {
+        auto store = offsets::OffsetStore::open(state_dir, true);
+        if (!store.ok()) {
+            return store.status();
+        }
+        return store.value()->load_position();
+    };
+}
 
-// The configured tables, as the source's catalog describes them now; `only` narrows them down
-// (schema.table as in the config; every name must be one of the pipeline's tables).
-Result<std::vector<TableSchema>> tables_to_compare(const Config& config, const std::vector<std::string>& only) {
+Result<std::vector<TableSchema>> pipeline_tables(const Config& config, const std::vector<std::string>& only) {
     capture::PgSourceConfig source{config.source.url, config.slot_name(), config.publication_name(), config.source.tables};
     auto catalog = capture::PgCatalog::connect(source, make_logger("verify"));
     if (!catalog.ok()) {
@@ -47,16 +53,7 @@ Result<std::vector<TableSchema>> tables_to_compare(const Config& config, const s
     return chosen;
 }
 
-// The pipeline's durable position, read from its state directory beside a running `ferry run`.
-AppliedPosition durable_position(const Config& config) {
-    return [state_dir = config.state_dir]() -> Result<std::optional<SourcePosition>> {
-        auto store = offsets::OffsetStore::open(state_dir, true);
-        if (!store.ok()) {
-            return store.status();
-        }
-        return store.value()->load_position();
-    };
-}
+namespace {
 
 std::string joined(const std::vector<std::string>& keys) {
     std::string out;
@@ -138,7 +135,7 @@ Result<bool> run_verify(const Config& config, const VerifyOptions& options) {
         return Status::error(Errc::InvalidConfig, "verify compares PostgreSQL sources and targets for now; "
                                                   "MySQL/MariaDB ends are not supported yet");
     }
-    auto tables = tables_to_compare(config, options.tables);
+    auto tables = pipeline_tables(config, options.tables);
     if (!tables.ok()) {
         return tables.status();
     }

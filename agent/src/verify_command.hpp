@@ -18,6 +18,13 @@ struct VerifyOptions {
     verify::Settings settings;
 };
 
+// The pipeline's durable position, read from its state directory beside a running `ferry run`.
+verify::AppliedPosition durable_position(const Config& config);
+
+// The pipeline's tables as the source's catalog describes them now; `only` narrows them down
+// (schema.table; each must be one of the pipeline's: Errc::InvalidConfig otherwise).
+Result<std::vector<TableSchema>> pipeline_tables(const Config& config, const std::vector<std::string>& only);
+
 // True when every table is equal; Errc::InvalidConfig for what cannot be compared.
 Result<bool> run_verify(const Config& config, const VerifyOptions& options);
 

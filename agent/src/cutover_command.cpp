@@ -1,0 +1,123 @@
+#include "cutover_command.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <thread>
+
+#include "ferry/verify/cutover.hpp"
+#include "verify_command.hpp"
+
+namespace ferry::agent {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Waits, printing progress each second, until the pipeline's durable position reaches `end`.
+Status wait_for_pipeline(const Config& config, const SourcePosition& end, std::chrono::seconds limit, std::stop_token stop) {
+    const auto applied = durable_position(config);
+    const auto started = Clock::now();
+    auto last_print = started - std::chrono::seconds(1);
+    for (;;) {
+        auto at = applied();
+        if (!at.ok()) {
+            return at.status();
+        }
+        if (at.value() && !position_before(*at.value(), end)) {
+            std::printf("caught up    the pipeline applied up to %s after %.1f s\n", format_position(*at.value()).c_str(),
+                        seconds_since(started));
+            return {};
+        }
+        if (Clock::now() - last_print >= std::chrono::seconds(1)) {
+            last_print = Clock::now();
+            const std::string now = at.value() ? format_position(*at.value()) : "(nothing yet)";
+            std::string behind;
+            if (at.value() && std::holds_alternative<PgLsn>(end) && std::holds_alternative<PgLsn>(*at.value())) {
+                behind = ", " + std::to_string(std::get<PgLsn>(end).value - std::get<PgLsn>(*at.value()).value) + " bytes to go";
+            }
+            std::printf("catching up  applied %s of %s%s\n", now.c_str(), format_position(end).c_str(), behind.c_str());
+            std::fflush(stdout);
+        }
+        if (stop.stop_requested()) {
+            return Status::error(Errc::Cancelled, "cutover interrupted before the target caught up");
+        }
+        if (Clock::now() - started > limit) {
+            return Status::error(Errc::Fatal, "the pipeline did not apply up to " + format_position(end) + " within "
+                                                  + std::to_string(limit.count()) + " s; is `ferry run` running? (see ferry status)");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+}  // namespace
+
+Result<bool> run_cutover(const Config& config, const CutoverOptions& options, std::stop_token stop) {
+    if (config.source.type != "postgres" || config.target.type != "postgres") {
+        return Status::error(Errc::InvalidConfig, "cutover works between PostgreSQL databases for now; "
+                                                  "MySQL/MariaDB ends and Kafka targets are not supported yet");
+    }
+    auto tables = pipeline_tables(config, {});
+    if (!tables.ok()) {
+        return tables.status();
+    }
+    std::unique_ptr<verify::SourceFreeze> freeze;  // thaws when cutover fails or is interrupted
+    const auto paused_at = Clock::now();
+    if (options.freeze_source) {
+        auto frozen = verify::SourceFreeze::freeze(config.source.url);
+        if (!frozen.ok()) {
+            return frozen.status();
+        }
+        freeze = std::move(frozen).value();
+        std::printf("frozen       the source is read-only (%llu sessions ended); by hand, undo with: %s\n",
+                    static_cast<unsigned long long>(freeze->sessions_ended()), freeze->undo_sql().c_str());
+    }
+    auto source = verify::open_postgres(config.source.url);
+    if (!source.ok()) {
+        return source.status();
+    }
+    auto end = source.value()->current_position();
+    if (!end.ok()) {
+        return end.status();
+    }
+    std::printf("end point    %s (the source's WAL now)\n", format_position(end.value()).c_str());
+    std::fflush(stdout);
+    if (Status st = wait_for_pipeline(config, end.value(), options.catch_up_limit, stop); !st.ok()) {
+        return st;
+    }
+    auto moved = verify::carry_sequences(config.source.url, config.target.url, tables.value());
+    if (!moved.ok()) {
+        return moved.status();
+    }
+    for (const auto& m : moved.value()) {
+        std::printf("sequence     %s (%s) at the target: %lld%s\n", m.sequence.c_str(), m.column.c_str(),
+                    static_cast<long long>(m.value), m.created ? " (created)" : "");
+    }
+    VerifyOptions verify_options;
+    verify_options.settings.settle_timeout = options.catch_up_limit;
+    auto equal = run_verify(config, verify_options);
+    if (!equal.ok()) {
+        return equal.status();
+    }
+    if (freeze) {
+        if (options.keep_frozen && equal.value()) {
+            freeze->keep();
+            std::printf("still frozen the source stays read-only for the switch; undo with: %s\n", freeze->undo_sql().c_str());
+        } else {
+            if (Status st = freeze->thaw(); !st.ok()) {
+                return st.with_context("THE SOURCE IS STILL READ-ONLY; undo with: " + freeze->undo_sql());
+            }
+            std::printf("thawed       writes were paused for %.1f s\n", seconds_since(paused_at));
+        }
+    }
+    if (equal.value()) {
+        std::printf("target caught up to %s and verified equal — safe to switch\n", format_position(end.value()).c_str());
+    } else {
+        std::printf("NOT safe to switch: the target caught up to %s but differs (above)\n", format_position(end.value()).c_str());
+    }
+    return equal.value();
+}
+
+}  // namespace ferry::agent

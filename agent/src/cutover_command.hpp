@@ -1,0 +1,26 @@
+// `ferry cutover -c FILE [--freeze-source [--keep-frozen]] [--timeout S]`: records the source's
+// position as the end point, waits (with progress) until the running pipeline has applied up to it,
+// carries the sequences to the target, verifies, and ends with a verdict. With --freeze-source the
+// source is read-only from before the end point until the verdict (or, with --keep-frozen and an
+// equal verdict, until the operator undoes it), and writable again whenever cutover fails or is
+// interrupted.
+#pragma once
+
+#include <chrono>
+#include <stop_token>
+
+#include "config.hpp"
+#include "ferry/core/status.hpp"
+
+namespace ferry::agent {
+
+struct CutoverOptions {
+    bool freeze_source = false;
+    bool keep_frozen = false;
+    std::chrono::seconds catch_up_limit{300};  // waiting for the pipeline, and verify's settling
+};
+
+// True when the target caught up and verified equal (safe to switch).
+Result<bool> run_cutover(const Config& config, const CutoverOptions& options, std::stop_token stop);
+
+}  // namespace ferry::agent

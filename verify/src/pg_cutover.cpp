@@ -1,0 +1,230 @@
+#include <chrono>
+#include <thread>
+
+#include "ferry/core/names.hpp"
+#include "ferry/pq/connection.hpp"
+#include "ferry/verify/cutover.hpp"
+
+namespace ferry::verify {
+
+namespace {
+
+// Our own sessions run read-write whatever the database's default says.
+Result<pq::Connection> connect_writable(const std::string& conninfo) {
+    auto conn = pq::Connection::connect(conninfo, pq::Mode::Normal, "cutover");
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    if (Status st = conn.value().run("SET default_transaction_read_only = off", "setting up the session"); !st.ok()) {
+        return st;
+    }
+    return conn;
+}
+
+Result<std::string> scalar(pq::Connection& conn, const std::string& sql, const std::vector<std::optional<std::string>>& params,
+                           std::string_view what) {
+    auto res = conn.exec_params(sql, params, what);
+    if (!res.ok()) {
+        return res.status();
+    }
+    return PQntuples(res.value().get()) == 0 ? std::string() : pq::field(res.value().get(), 0, 0);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SourceFreeze>> SourceFreeze::freeze(const std::string& conninfo) {
+    auto conn = connect_writable(conninfo);
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    auto db = scalar(conn.value(), "SELECT current_database()", {}, "naming the source database");
+    if (!db.ok()) {
+        return db.status();
+    }
+    const std::string name = quote_ident(db.value());
+    const std::string undo = "SET default_transaction_read_only = off; ALTER DATABASE " + name + " RESET default_transaction_read_only";
+    if (Status st = conn.value().run("ALTER DATABASE " + name + " SET default_transaction_read_only = on", "making the source read-only");
+        !st.ok()) {
+        return st.with_context("--freeze-source needs the source database's owner (or a superuser); stop the writes yourself "
+                               "and run cutover without it");
+    }
+    auto freeze = std::unique_ptr<SourceFreeze>(new SourceFreeze(conninfo, undo, 0));  // thaws if what follows fails
+    const std::string others = " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                               "AND backend_type = 'client backend' AND coalesce(application_name, '') NOT LIKE 'ferry %'";
+    auto ended = scalar(conn.value(), "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))" + others, {},
+                        "ending the source's sessions");
+    if (!ended.ok()) {
+        return ended.status();
+    }
+    freeze->sessions_ended_ = std::stoull(ended.value());
+    // Their transactions end as the sessions do: wait for them to be gone before the end point is read.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        auto left = scalar(conn.value(), "SELECT count(*)" + others + " AND state <> 'idle'", {}, "waiting for sessions to end");
+        if (!left.ok()) {
+            return left.status();
+        }
+        if (left.value() == "0") {
+            return freeze;
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            return Status::error(Errc::Fatal, "sessions of the source database did not end within 30 s of pg_terminate_backend");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+SourceFreeze::~SourceFreeze() { thaw().ignore(); }
+
+Status SourceFreeze::thaw() {
+    if (thawed_) {
+        return {};
+    }
+    auto conn = connect_writable(conninfo_);
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    if (Status st = conn.value().run(undo_sql_, "making the source writable again"); !st.ok()) {
+        return st;
+    }
+    thawed_ = true;
+    return {};
+}
+
+namespace {
+
+struct SourceSequence {
+    std::string column;
+    std::string name;       // quoted schema.name
+    char dependency = 'a';  // 'a': owned (serial), 'i': identity
+    std::string identity;   // 'a' always, 'd' by default
+    std::string type;       // of its values
+    std::string options;    // INCREMENT BY ... MINVALUE ... (an identity's type is its column's)
+    std::string last_value;
+    bool is_called = false;
+};
+
+Result<std::vector<SourceSequence>> source_sequences(pq::Connection& conn, const std::string& table) {
+    auto res = conn.exec_params(
+        "SELECT a.attname, quote_ident(sn.nspname) || '.' || quote_ident(s.relname), d.deptype, a.attidentity, "
+        "format_type(q.seqtypid, NULL), 'INCREMENT BY ' || q.seqincrement || ' MINVALUE ' || q.seqmin "
+        "|| ' MAXVALUE ' || q.seqmax || ' START WITH ' || q.seqstart || CASE WHEN q.seqcycle THEN ' CYCLE' ELSE '' END "
+        "FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+        "JOIN pg_namespace sn ON sn.oid = s.relnamespace JOIN pg_sequence q ON q.seqrelid = s.oid "
+        "JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+        "WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+        "AND d.refobjid = $1::regclass ORDER BY a.attnum",
+        {table}, "reading the source's sequences");
+    if (!res.ok()) {
+        return res.status();
+    }
+    std::vector<SourceSequence> out;
+    const PGresult* r = res.value().get();
+    for (int i = 0; i < PQntuples(r); ++i) {
+        SourceSequence s{pq::field(r, i, 0), pq::field(r, i, 1), pq::field(r, i, 2)[0], pq::field(r, i, 3),
+                         pq::field(r, i, 4), pq::field(r, i, 5), "", false};
+        auto value = conn.exec("SELECT last_value, is_called FROM " + s.name, "reading sequence " + s.name);
+        if (!value.ok()) {
+            return value.status();
+        }
+        s.last_value = pq::field(value.value().get(), 0, 0);
+        s.is_called = pq::field(value.value().get(), 0, 1) == "t";
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+// Gives the target's column the sequence `s` feeds it at the source; its name at the target.
+Result<std::string> target_sequence(pq::Connection& conn, const std::string& table, const SourceSequence& s, bool& created) {
+    const std::string column = quote_ident(s.column);
+    if (s.dependency == 'i') {
+        auto identity = scalar(conn, "SELECT attidentity FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2",
+                               {table, s.column}, "reading the target's column");
+        if (!identity.ok()) {
+            return identity.status();
+        }
+        if (identity.value().empty()) {
+            created = true;
+            const std::string kind = s.identity == "a" ? "ALWAYS" : "BY DEFAULT";
+            if (Status st = conn.run("ALTER TABLE " + table + " ALTER COLUMN " + column + " ADD GENERATED " + kind
+                                         + " AS IDENTITY (" + s.options + ")",
+                                     "making the target's column an identity");
+                !st.ok()) {
+                return st;
+            }
+        }
+        return scalar(conn, "SELECT pg_get_serial_sequence($1, $2)", {table, s.column}, "naming the identity's sequence");
+    }
+    auto exists = scalar(conn, "SELECT to_regclass($1) IS NOT NULL", {s.name}, "looking the sequence up at the target");
+    if (!exists.ok()) {
+        return exists.status();
+    }
+    if (exists.value() != "t") {
+        created = true;
+        for (const std::string& sql : {"CREATE SEQUENCE " + s.name + " AS " + s.type + " " + s.options,
+                                       "ALTER SEQUENCE " + s.name + " OWNED BY " + table + "." + column}) {
+            if (Status st = conn.run(sql, "creating the sequence at the target"); !st.ok()) {
+                return st;
+            }
+        }
+    }
+    auto has_default = scalar(conn, "SELECT atthasdef FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2",
+                              {table, s.column}, "reading the target's column");
+    if (!has_default.ok()) {
+        return has_default.status();
+    }
+    if (has_default.value() != "t") {
+        if (Status st = conn.run("ALTER TABLE " + table + " ALTER COLUMN " + column + " SET DEFAULT nextval("
+                                     + quote_literal(s.name) + "::regclass)",
+                                 "setting the column's default at the target");
+            !st.ok()) {
+            return st;
+        }
+    }
+    return s.name;
+}
+
+}  // namespace
+
+Result<std::vector<SequenceMove>> carry_sequences(const std::string& source_conninfo, const std::string& target_conninfo,
+                                                  const std::vector<TableSchema>& tables) {
+    auto source = connect_writable(source_conninfo);
+    auto target = source.ok() ? connect_writable(target_conninfo) : Result<pq::Connection>(source.status());
+    if (!target.ok()) {
+        return target.status();
+    }
+    if (Status st = target.value().run("BEGIN", "carrying sequences"); !st.ok()) {
+        return st;
+    }
+    std::vector<SequenceMove> moves;
+    for (const auto& t : tables) {
+        const std::string table = quote_ident(t.id.schema) + "." + quote_ident(t.id.name);
+        auto sequences = source_sequences(source.value(), table);
+        if (!sequences.ok()) {
+            return sequences.status();
+        }
+        for (const auto& s : sequences.value()) {
+            SequenceMove move{s.name, display_name(t.id) + "." + s.column, 0, false};
+            auto at_target = target_sequence(target.value(), table, s, move.created);
+            if (!at_target.ok()) {
+                return at_target.status();
+            }
+            // Never backwards: the target's own value stays when it is already past the source's.
+            auto value = scalar(target.value(),
+                                "SELECT setval($1::regclass, GREATEST($2::bigint, CASE WHEN is_called THEN last_value END), "
+                                "$3::boolean OR is_called) FROM " + at_target.value(),
+                                {at_target.value(), s.last_value, s.is_called ? "true" : "false"}, "setting the target's sequence");
+            if (!value.ok()) {
+                return value.status();
+            }
+            move.value = std::stoll(value.value());
+            moves.push_back(std::move(move));
+        }
+    }
+    if (Status st = target.value().run("COMMIT", "carrying sequences"); !st.ok()) {
+        return st;
+    }
+    return moves;
+}
+
+}  // namespace ferry::verify
