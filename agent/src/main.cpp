@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
     auto* status = app.add_subcommand("status", "phase, durable position, lag and snapshot progress");
     status->add_option("-c,--config", config_path, "pipeline config file (YAML)")->required();
     status->add_flag("--json", as_json, "print JSON");
+    auto* check = app.add_subcommand("check", "read and check the config file only (exit 0 valid, 2 not)");
+    check->add_option("-c,--config", config_path, "pipeline config file (YAML)")->required();
     ferry::agent::VerifyOptions verify_options;
     auto* verify = app.add_subcommand("verify", "compare source and target tables (exit 0 equal, 1 different)");
     verify->add_option("-c,--config", config_path, "pipeline config file (YAML)")->required();
@@ -84,6 +86,11 @@ int main(int argc, char** argv) {
     ferry::agent::Config config;
     if (!load(config_path, config)) {
         return kExitUsage;
+    }
+    if (check->parsed()) {
+        std::printf("%s: pipeline %s, %s -> %s\n", config_path.c_str(), config.name.c_str(), config.source.type.c_str(),
+                    config.target.type.c_str());
+        return kExitOk;
     }
     if (status->parsed()) {
         ferry::agent::setup_logging("error");
