@@ -52,28 +52,9 @@ Status wait_for_pipeline(const Config& config, const SourcePosition& end, std::c
     }
 }
 
-}  // namespace
-
-Result<bool> run_cutover(const Config& config, const CutoverOptions& options, std::stop_token stop) {
-    if (config.source.type != "postgres" || config.target.type != "postgres") {
-        return Status::error(Errc::InvalidConfig, "cutover works between PostgreSQL databases for now; "
-                                                  "MySQL/MariaDB ends and Kafka targets are not supported yet");
-    }
-    auto tables = pipeline_tables(config, {});
-    if (!tables.ok()) {
-        return tables.status();
-    }
-    std::unique_ptr<verify::SourceFreeze> freeze;  // thaws when cutover fails or is interrupted
-    const auto paused_at = Clock::now();
-    if (options.freeze_source) {
-        auto frozen = verify::SourceFreeze::freeze(config.source.url);
-        if (!frozen.ok()) {
-            return frozen.status();
-        }
-        freeze = std::move(frozen).value();
-        std::printf("frozen       the source is read-only (%llu sessions ended); by hand, undo with: %s\n",
-                    static_cast<unsigned long long>(freeze->sessions_ended()), freeze->undo_sql().c_str());
-    }
+// Everything after the freeze: end point, catch-up, sequences, verify, verdict.
+Result<bool> switch_over(const Config& config, const CutoverOptions& options, const std::vector<TableSchema>& tables,
+                         verify::SourceFreeze* freeze, Clock::time_point paused_at, std::stop_token stop) {
     auto source = verify::open_postgres(config.source.url);
     if (!source.ok()) {
         return source.status();
@@ -87,7 +68,7 @@ Result<bool> run_cutover(const Config& config, const CutoverOptions& options, st
     if (Status st = wait_for_pipeline(config, end.value(), options.catch_up_limit, stop); !st.ok()) {
         return st;
     }
-    auto moved = verify::carry_sequences(config.source.url, config.target.url, tables.value());
+    auto moved = verify::carry_sequences(config.source.url, config.target.url, tables);
     if (!moved.ok()) {
         return moved.status();
     }
@@ -101,13 +82,13 @@ Result<bool> run_cutover(const Config& config, const CutoverOptions& options, st
     if (!equal.ok()) {
         return equal.status();
     }
-    if (freeze) {
+    if (freeze != nullptr) {
         if (options.keep_frozen && equal.value()) {
             freeze->keep();
             std::printf("still frozen the source stays read-only for the switch; undo with: %s\n", freeze->undo_sql().c_str());
         } else {
             if (Status st = freeze->thaw(); !st.ok()) {
-                return st.with_context("THE SOURCE IS STILL READ-ONLY; undo with: " + freeze->undo_sql());
+                return st;
             }
             std::printf("thawed       writes were paused for %.1f s\n", seconds_since(paused_at));
         }
@@ -118,6 +99,40 @@ Result<bool> run_cutover(const Config& config, const CutoverOptions& options, st
         std::printf("NOT safe to switch: the target caught up to %s but differs (above)\n", format_position(end.value()).c_str());
     }
     return equal.value();
+}
+
+}  // namespace
+
+Result<bool> run_cutover(const Config& config, const CutoverOptions& options, std::stop_token stop) {
+    if (config.source.type != "postgres" || config.target.type != "postgres") {
+        return Status::error(Errc::InvalidConfig, "cutover works between PostgreSQL databases for now; "
+                                                  "MySQL/MariaDB ends and Kafka targets are not supported yet");
+    }
+    auto tables = pipeline_tables(config, {});
+    if (!tables.ok()) {
+        return tables.status();
+    }
+    std::unique_ptr<verify::SourceFreeze> freeze;
+    const auto paused_at = Clock::now();
+    if (options.freeze_source) {
+        auto frozen = verify::SourceFreeze::freeze(config.source.url);
+        if (!frozen.ok()) {
+            return frozen.status();
+        }
+        freeze = std::move(frozen).value();
+        std::printf("frozen       the source is read-only (%llu sessions ended); by hand, undo with: %s\n",
+                    static_cast<unsigned long long>(freeze->sessions_ended()), freeze->undo_sql().c_str());
+    }
+    auto safe = switch_over(config, options, tables.value(), freeze.get(), paused_at, stop);
+    // Failed or interrupted: the source is made writable again, or the error says it is not.
+    if (!safe.ok() && freeze) {
+        if (Status st = freeze->thaw(); !st.ok()) {
+            return safe.status().with_context("THE SOURCE IS STILL READ-ONLY (" + st.message() + "); undo with: "
+                                              + freeze->undo_sql());
+        }
+        std::printf("thawed       the source is writable again (writes were paused for %.1f s)\n", seconds_since(paused_at));
+    }
+    return safe;
 }
 
 }  // namespace ferry::agent
