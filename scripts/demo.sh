@@ -110,6 +110,10 @@ for t in customers orders audit_log; do
   if [ "$s" = "$d" ]; then echo "  $t: equal ($s)"; else echo "  $t: DIFFERENT source=$s target=$d"; status=1; fi
 done
 
+say "The same check by the agent, live: ferry verify, then ferry cutover (the moment of switching)"
+"$FERRY" verify -c "$work/shop.yaml" || status=1
+"$FERRY" cutover -c "$work/shop.yaml" --freeze-source || status=1
+
 say "Stopping the agent (SIGTERM: graceful) and cleaning up"
 kill "$ferry_pid"; wait "$ferry_pid" || true; ferry_pid=
 exit $status

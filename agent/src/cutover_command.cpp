@@ -52,7 +52,13 @@ Status wait_for_pipeline(const Config& config, const SourcePosition& end, std::c
     }
 }
 
-// Everything after the freeze: end point, catch-up, sequences, verify, verdict.
+Result<bool> verify_tables(const Config& config, const CutoverOptions& options) {
+    VerifyOptions verify_options;
+    verify_options.settings.settle_timeout = options.catch_up_limit;
+    return run_verify(config, verify_options);
+}
+
+// Everything after the freeze: end point, catch-up, sequences, verify again if asked, verdict.
 Result<bool> switch_over(const Config& config, const CutoverOptions& options, const std::vector<TableSchema>& tables,
                          verify::SourceFreeze* freeze, Clock::time_point paused_at, std::stop_token stop) {
     auto source = verify::open_postgres(config.source.url);
@@ -76,11 +82,12 @@ Result<bool> switch_over(const Config& config, const CutoverOptions& options, co
         std::printf("sequence     %s (%s) at the target: %lld%s\n", m.sequence.c_str(), m.column.c_str(),
                     static_cast<long long>(m.value), m.created ? " (created)" : "");
     }
-    VerifyOptions verify_options;
-    verify_options.settings.settle_timeout = options.catch_up_limit;
-    auto equal = run_verify(config, verify_options);
-    if (!equal.ok()) {
-        return equal.status();
+    Result<bool> equal = true;  // verified live before the freeze; again now only when asked
+    if (options.verify_frozen) {
+        equal = verify_tables(config, options);
+        if (!equal.ok()) {
+            return equal.status();
+        }
     }
     if (freeze != nullptr) {
         if (options.keep_frozen && equal.value()) {
@@ -94,7 +101,8 @@ Result<bool> switch_over(const Config& config, const CutoverOptions& options, co
         }
     }
     if (equal.value()) {
-        std::printf("target caught up to %s and verified equal — safe to switch\n", format_position(end.value()).c_str());
+        std::printf("target caught up to %s and verified equal%s — safe to switch\n", format_position(end.value()).c_str(),
+                    options.verify_frozen ? "" : " (live, before the end point; the changes since came through the pipeline)");
     } else {
         std::printf("NOT safe to switch: the target caught up to %s but differs (above)\n", format_position(end.value()).c_str());
     }
@@ -111,6 +119,15 @@ Result<bool> run_cutover(const Config& config, const CutoverOptions& options, st
     auto tables = pipeline_tables(config, {});
     if (!tables.ok()) {
         return tables.status();
+    }
+    // Verified first, while writes go on (no pause for the scan): a difference ends cutover here.
+    auto equal = verify_tables(config, options);
+    if (!equal.ok()) {
+        return equal.status();
+    }
+    if (!equal.value()) {
+        std::printf("NOT safe to switch: the target differs (above); nothing was frozen\n");
+        return false;
     }
     std::unique_ptr<verify::SourceFreeze> freeze;
     const auto paused_at = Clock::now();

@@ -1,6 +1,7 @@
-// `ferry cutover -c FILE [--freeze-source [--keep-frozen]] [--timeout S]`: records the source's
-// position as the end point, waits (with progress) until the running pipeline has applied up to it,
-// carries the sequences to the target, verifies, and ends with a verdict. With --freeze-source the
+// `ferry cutover -c FILE [--freeze-source [--keep-frozen]] [--verify-frozen] [--timeout S]`: verifies
+// the tables live, records the source's position as the end point, waits (with progress) until the
+// running pipeline has applied up to it, carries the sequences to the target (verifies again if
+// asked), and ends with a verdict. With --freeze-source the
 // source is read-only from before the end point until the verdict (or, with --keep-frozen and an
 // equal verdict, until the operator undoes it), and writable again whenever cutover fails or is
 // interrupted.
@@ -17,6 +18,7 @@ namespace ferry::agent {
 struct CutoverOptions {
     bool freeze_source = false;
     bool keep_frozen = false;
+    bool verify_frozen = false;  // verify again after the catch-up, while frozen (a longer pause)
     std::chrono::seconds catch_up_limit{300};  // waiting for the pipeline, and verify's settling
 };
 

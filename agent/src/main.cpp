@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
                       "make the source read-only for the final catch-up (writable again afterwards)");
     cutover->add_flag("--keep-frozen", cutover_options.keep_frozen,
                       "with --freeze-source: leave the source read-only when the verdict is safe (undo printed)");
+    cutover->add_flag("--verify-frozen", cutover_options.verify_frozen,
+                      "verify again at the end point, while the source is frozen (the pause lasts the scan)");
     std::size_t cutover_seconds = 300;
     cutover->add_option("--timeout", cutover_seconds, "seconds to wait for the pipeline to catch up (default 300)")
         ->check(CLI::Range(1, 86400));

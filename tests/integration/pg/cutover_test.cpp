@@ -87,7 +87,7 @@ TEST_F(CutoverTest, UnderWritesFreezesCatchesUpCarriesSequencesAndVerifies) {
     for (const char* line : {"frozen       the source is read-only (1 sessions ended)", "caught up    the pipeline applied",
                              "sequence     public.orders_id_seq (public.orders.id) at the target:",
                              "sequence     public.items_id_seq (public.items.id) at the target:", "verified: 2 tables equal",
-                             "writes were paused for", "verified equal — safe to switch"}) {
+                             "writes were paused for", "and verified equal (live, before the end point; the changes since came through the pipeline) — safe to switch"}) {
         EXPECT_NE(out.find(line), std::string::npos) << line << " in\n" << out;
     }
     EXPECT_TRUE(writer.failed());  // its session was ended by the freeze
@@ -104,13 +104,13 @@ TEST_F(CutoverTest, UnderWritesFreezesCatchesUpCarriesSequencesAndVerifies) {
     EXPECT_EQ(ferry->wait(30s), 0) << ferry->log();
 }
 
-TEST_F(CutoverTest, AFailedOrInterruptedCutoverMakesTheSourceWritableAgain) {
+TEST_F(CutoverTest, AFailedInterruptedOrRefusedCutoverLeavesTheSourceWritable) {
     create_shop();
     auto ferry = start_streaming();
     ferry->terminate();
     ASSERT_EQ(ferry->wait(30s), 0) << ferry->log();
-    src_->exec("INSERT INTO orders (note) VALUES ('not applied: the pipeline is stopped')");
-    // Fails: nothing applies up to the end point.
+    // The tables are equal (the live verify passes), but with the pipeline stopped nothing applies up
+    // to the end point (the freeze itself writes WAL): the wait fails.
     auto [code, out] = run_ferry({"cutover", "-c", config_path_, "--freeze-source", "--timeout", "2"},
                                  scratch_.path("failed.log"), 60s);
     EXPECT_EQ(code, 1) << out;
@@ -124,6 +124,14 @@ TEST_F(CutoverTest, AFailedOrInterruptedCutoverMakesTheSourceWritableAgain) {
     EXPECT_EQ(cutover.wait(30s), 1) << cutover.log();
     EXPECT_NE(cutover.log().find("interrupted"), std::string::npos) << cutover.log();
     EXPECT_EQ(app_scalar(src_->dsn(), "SHOW default_transaction_read_only"), "off");
+    // A target that differs stops cutover before anything is frozen.
+    tgt_->exec("UPDATE orders SET note = 'changed at the target' WHERE id = 10");
+    auto [differ_code, differ_out] = run_ferry({"cutover", "-c", config_path_, "--freeze-source", "--timeout", "2"},
+                                               scratch_.path("differs.log"), 60s);
+    EXPECT_EQ(differ_code, 1) << differ_out;
+    EXPECT_NE(differ_out.find("NOT safe to switch: the target differs (above); nothing was frozen"), std::string::npos)
+        << differ_out;
+    EXPECT_EQ(differ_out.find("frozen       the source is read-only"), std::string::npos) << differ_out;
 }
 
 }  // namespace
