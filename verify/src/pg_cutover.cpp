@@ -45,22 +45,26 @@ Result<std::unique_ptr<SourceFreeze>> SourceFreeze::freeze(const std::string& co
     const std::string undo = "SET default_transaction_read_only = off; ALTER DATABASE " + name + " RESET default_transaction_read_only";
     if (Status st = conn.value().run("ALTER DATABASE " + name + " SET default_transaction_read_only = on", "making the source read-only");
         !st.ok()) {
-        return st.with_context("--freeze-source needs the source database's owner (or a superuser); stop the writes yourself "
-                               "and run cutover without it");
+        return Status::error(st.code(), st.message() + "; --freeze-source needs the source database's owner (or a "
+                                                       "superuser): stop the writes yourself and run cutover without it");
     }
     auto freeze = std::unique_ptr<SourceFreeze>(new SourceFreeze(conninfo, undo, 0));  // thaws if what follows fails
     const std::string others = " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
                                "AND backend_type = 'client backend' AND coalesce(application_name, '') NOT LIKE 'ferry %'";
-    auto ended = scalar(conn.value(), "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))" + others, {},
-                        "ending the source's sessions");
+    auto ended = conn.value().exec("SELECT count(*), coalesce(array_agg(pid), '{}')::text FROM (SELECT pid" + others
+                                       + ") s WHERE pg_terminate_backend(pid)",
+                                   "ending the source's sessions");
     if (!ended.ok()) {
         return ended.status();
     }
-    freeze->sessions_ended_ = std::stoull(ended.value());
-    // Their transactions end as the sessions do: wait for them to be gone before the end point is read.
+    freeze->sessions_ended_ = std::stoull(pq::field(ended.value().get(), 0, 0));
+    const std::string ended_pids = pq::field(ended.value().get(), 0, 1);
+    // Their transactions end as they do: wait for those sessions to be gone before the end point is
+    // read (sessions that connect meanwhile are read-only already).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     for (;;) {
-        auto left = scalar(conn.value(), "SELECT count(*)" + others + " AND state <> 'idle'", {}, "waiting for sessions to end");
+        auto left = scalar(conn.value(), "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", {ended_pids},
+                           "waiting for sessions to end");
         if (!left.ok()) {
             return left.status();
         }
