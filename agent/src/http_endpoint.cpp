@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -25,21 +26,28 @@ public:
     explicit SourceLook(const Config& config) : config_(config) {}
 
     std::optional<SourceView> get() {
-        std::unique_lock lock(mu_, std::try_to_lock);
-        if (!lock.owns_lock()) {
-            std::lock_guard wait(mu_);
+        {
+            std::lock_guard lock(mu_);
+            if (last_ && Clock::now() - looked_at_ < kSourceLookInterval) {
+                return last_;
+            }
+        }
+        if (looking_.exchange(true)) {  // another scrape is looking: the previous look will do
+            std::lock_guard lock(mu_);
             return last_;
         }
-        if (!last_ || Clock::now() - looked_at_ >= kSourceLookInterval) {
-            last_ = read_source(config_);
-            looked_at_ = Clock::now();
-        }
+        SourceView looked = read_source(config_);
+        std::lock_guard lock(mu_);
+        last_ = std::move(looked);
+        looked_at_ = Clock::now();
+        looking_ = false;
         return last_;
     }
 
 private:
     const Config& config_;
-    std::mutex mu_;
+    std::atomic<bool> looking_{false};
+    std::mutex mu_;  // guards last_ and looked_at_, never held while looking
     std::optional<SourceView> last_;
     Clock::time_point looked_at_{};
 };
