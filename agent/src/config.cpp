@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -288,8 +289,8 @@ void parse_http(const YAML::Node& root, Config& out, Problems& problems) {
     }
     const std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
     if (!listen.empty()) {
-        if (host.empty() || port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit)
-            || std::stoul(port) > 65535) {
+        const bool digits = std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+        if (host.empty() || port.empty() || port.size() > 5 || !digits || std::stoul(port) > 65535) {
             problems.push_back("http.listen must be HOST:PORT, e.g. 127.0.0.1:9187 (port 0: any free port)");
         } else {
             out.http.host = host;
