@@ -52,10 +52,10 @@ Status wait_for_pipeline(const Config& config, const SourcePosition& end, std::c
     }
 }
 
-Result<bool> verify_tables(const Config& config, const CutoverOptions& options) {
+Result<bool> verify_now(const Config& config, const std::vector<TableSchema>& tables, const CutoverOptions& options) {
     VerifyOptions verify_options;
     verify_options.settings.settle_timeout = options.catch_up_limit;
-    return run_verify(config, verify_options);
+    return verify_tables(config, tables, verify_options);
 }
 
 // Everything after the freeze: end point, catch-up, sequences, verify again if asked, verdict.
@@ -84,7 +84,7 @@ Result<bool> switch_over(const Config& config, const CutoverOptions& options, co
     }
     Result<bool> equal = true;  // verified live before the freeze; again now only when asked
     if (options.verify_frozen) {
-        equal = verify_tables(config, options);
+        equal = verify_now(config, tables, options);
         if (!equal.ok()) {
             return equal.status();
         }
@@ -121,7 +121,7 @@ Result<bool> run_cutover(const Config& config, const CutoverOptions& options, st
         return tables.status();
     }
     // Verified first, while writes go on (no pause for the scan): a difference ends cutover here.
-    auto equal = verify_tables(config, options);
+    auto equal = verify_now(config, tables.value(), options);
     if (!equal.ok()) {
         return equal.status();
     }

@@ -38,24 +38,22 @@ public:
     Exposition& sample(const char* name, const std::string& labels, double value) {
         std::array<char, 32> number{};
         std::snprintf(number.data(), number.size(), "%.17g", value);
-        text_ += name;
-        if (!labels.empty()) {
-            text_ += "{" + labels + "}";
-        }
-        text_ += std::string(" ") + number.data() + "\n";
-        return *this;
+        return line(name, labels, number.data());
     }
     Exposition& sample(const char* name, const std::string& labels, std::uint64_t value) {
-        text_ += name;
-        if (!labels.empty()) {
-            text_ += "{" + labels + "}";
-        }
-        text_ += " " + std::to_string(value) + "\n";
-        return *this;
+        return line(name, labels, std::to_string(value));
     }
     std::string str() && { return std::move(text_); }
 
 private:
+    Exposition& line(const char* name, const std::string& labels, const std::string& number) {
+        text_ += name;
+        if (!labels.empty()) {
+            text_ += "{" + labels + "}";
+        }
+        text_ += " " + number + "\n";
+        return *this;
+    }
     std::string text_;
 };
 

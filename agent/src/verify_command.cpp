@@ -139,6 +139,10 @@ Result<bool> run_verify(const Config& config, const VerifyOptions& options) {
     if (!tables.ok()) {
         return tables.status();
     }
+    return verify_tables(config, tables.value(), options);
+}
+
+Result<bool> verify_tables(const Config& config, const std::vector<TableSchema>& tables, const VerifyOptions& options) {
     auto source = verify::open_postgres(config.source.url);
     auto target = source.ok() ? verify::open_postgres(config.target.url) : Result<std::unique_ptr<Database>>(source.status());
     if (!target.ok()) {
@@ -152,7 +156,7 @@ Result<bool> run_verify(const Config& config, const VerifyOptions& options) {
     const AppliedPosition applied = durable_position(config);
     std::vector<TableResult> results;
     bool equal = true;
-    for (const auto& table : tables.value()) {
+    for (const auto& table : tables) {
         auto result = verify::compare_table(table, *source.value(), *target.value(), applied, options.settings);
         if (!result.ok()) {
             return result.status().with_context("comparing " + display_name(table.id));

@@ -27,5 +27,7 @@ Result<std::vector<TableSchema>> pipeline_tables(const Config& config, const std
 
 // True when every table is equal; Errc::InvalidConfig for what cannot be compared.
 Result<bool> run_verify(const Config& config, const VerifyOptions& options);
+// The same for `tables` (pipeline_tables), printed the same way; options.tables is not looked at.
+Result<bool> verify_tables(const Config& config, const std::vector<TableSchema>& tables, const VerifyOptions& options);
 
 }  // namespace ferry::agent
