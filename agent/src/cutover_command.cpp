@@ -61,7 +61,7 @@ Result<bool> verify_now(const Config& config, const std::vector<TableSchema>& ta
 // Everything after the freeze: end point, catch-up, sequences, verify again if asked, verdict.
 Result<bool> switch_over(const Config& config, const CutoverOptions& options, const std::vector<TableSchema>& tables,
                          verify::SourceFreeze* freeze, Clock::time_point paused_at, std::stop_token stop) {
-    auto source = verify::open_postgres(config.source.url);
+    auto source = verify::open_postgres(config.source.url, verify::Digests::Server);
     if (!source.ok()) {
         return source.status();
     }

@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <string>
 
+#include "ferry/capture/mysql_capture.hpp"
 #include "ferry/capture/pg_capture.hpp"
+#include "ferry/core/names.hpp"
 #include "ferry/offsets/offset_store.hpp"
 #include "json.hpp"
 #include "logging.hpp"
@@ -25,17 +27,53 @@ verify::AppliedPosition durable_position(const Config& config) {
     };
 }
 
-Result<std::vector<TableSchema>> pipeline_tables(const Config& config, const std::vector<std::string>& only) {
+namespace {
+
+// PostgreSQL domains compared as their base type (what a MariaDB target holds them as).
+std::vector<TableSchema> with_domains_as_base_types(const SourceCatalog& catalog) {
+    std::vector<TableSchema> tables = catalog.tables;
+    for (auto& table : tables) {
+        for (auto& column : table.columns) {
+            for (const auto& type : catalog.types) {
+                const bool named = column.type_name == quote_ident(type.schema) + "." + quote_ident(type.name)
+                                   || column.type_name == type.schema + "." + type.name || column.type_name == type.name;
+                if (type.kind == UserType::Kind::Domain && named) {
+                    column.type_name = type.base_type;
+                }
+            }
+        }
+    }
+    return tables;
+}
+
+Result<SourceCatalog> source_catalog(const Config& config) {
+    if (config.source.type == "mysql") {
+        capture::MysqlSourceConfig source{config.source.url, config.mysql_server_id(), config.source.tables};
+        auto catalog = capture::MysqlCatalog::connect(source, make_logger("verify"));
+        return catalog.ok() ? catalog.value()->resolve_tables() : Result<SourceCatalog>(catalog.status());
+    }
     capture::PgSourceConfig source{config.source.url, config.slot_name(), config.publication_name(), config.source.tables};
     auto catalog = capture::PgCatalog::connect(source, make_logger("verify"));
-    if (!catalog.ok()) {
-        return catalog.status();
+    return catalog.ok() ? catalog.value()->resolve_tables() : Result<SourceCatalog>(catalog.status());
+}
+
+bool same_engine(const Config& config) { return config.source.type == config.target.type; }
+
+Result<std::unique_ptr<Database>> open_database(const std::string& type, const std::string& url, bool canonical) {
+    if (type == "mysql") {
+        return verify::open_mysql(url);
     }
-    auto resolved = catalog.value()->resolve_tables();
+    return verify::open_postgres(url, canonical ? verify::Digests::Canonical : verify::Digests::Server);
+}
+
+}  // namespace
+
+Result<std::vector<TableSchema>> pipeline_tables(const Config& config, const std::vector<std::string>& only) {
+    auto resolved = source_catalog(config);
     if (!resolved.ok()) {
         return resolved.status();
     }
-    std::vector<TableSchema> tables = resolved.value().tables;
+    std::vector<TableSchema> tables = same_engine(config) ? resolved.value().tables : with_domains_as_base_types(resolved.value());
     if (only.empty()) {
         return tables;
     }
@@ -131,10 +169,6 @@ Result<bool> run_verify(const Config& config, const VerifyOptions& options) {
     if (config.target.type == "kafka") {
         return Status::error(Errc::InvalidConfig, "verify compares tables; a kafka target has none (compare its topics with a consumer)");
     }
-    if (config.source.type != "postgres" || config.target.type != "postgres") {
-        return Status::error(Errc::InvalidConfig, "verify compares PostgreSQL sources and targets for now; "
-                                                  "MySQL/MariaDB ends are not supported yet");
-    }
     auto tables = pipeline_tables(config, options.tables);
     if (!tables.ok()) {
         return tables.status();
@@ -143,8 +177,12 @@ Result<bool> run_verify(const Config& config, const VerifyOptions& options) {
 }
 
 Result<bool> verify_tables(const Config& config, const std::vector<TableSchema>& tables, const VerifyOptions& options) {
-    auto source = verify::open_postgres(config.source.url);
-    auto target = source.ok() ? verify::open_postgres(config.target.url) : Result<std::unique_ptr<Database>>(source.status());
+    // PostgreSQL at both ends: the servers compute the digests; otherwise they are made here from
+    // rows in the canonical form (MySQL/MariaDB to MySQL/MariaDB too: its printing is lossless).
+    const bool canonical = !(config.source.type == "postgres" && config.target.type == "postgres");
+    auto source = open_database(config.source.type, config.source.url, canonical);
+    auto target = source.ok() ? open_database(config.target.type, config.target.url, canonical)
+                              : Result<std::unique_ptr<Database>>(source.status());
     if (!target.ok()) {
         return target.status();
     }

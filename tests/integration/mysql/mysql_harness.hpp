@@ -2,6 +2,7 @@
 // tests/support/servers.sh starts, and the pipeline config.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -79,6 +80,17 @@ inline std::string config(const ScratchDir& dir, const std::string& name, const 
                                         + "\n  tables: [" + tables + "]\ntarget:\n  type: " + type(target_url)
                                         + "\n  url: " + target_url + "\nstate_dir: " + dir.path("state")
                                         + "\nlog_level: " + log_level + "\n" + extra);
+}
+
+// `ferry verify --json` on a pipeline's config, with `extra` arguments: its exit code and output.
+inline std::pair<int, std::string> verify_pipeline(const ScratchDir& dir, const std::string& cfg,
+                                                   const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{"verify", "-c", cfg, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    if (std::find(extra.begin(), extra.end(), "--settle-timeout") == extra.end()) {
+        args.insert(args.end(), {"--settle-timeout", "30"});
+    }
+    return run_ferry(args, dir.path("verify.log"), std::chrono::seconds(300));
 }
 
 // Every row of a query's result at a MariaDB server, as returned by the text protocol.

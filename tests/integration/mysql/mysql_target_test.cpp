@@ -26,9 +26,8 @@ TEST(MysqlToMysql, EveryTypeAndKeylessTablesBySnapshotAndStream) {
     source.run("INSERT INTO " + name + ".every_type (id, dt) VALUES (2, '0000-00-00')");  // zero dates stay zero
     source.run("CREATE TABLE " + name + ".nokey (a int, b varchar(10), f float)");
     source.run("INSERT INTO " + name + ".nokey VALUES (1, 'x', 0.1), (1, 'x', 0.1), (2, NULL, NULL)");
-    FerryProcess ferry({"run", "-c", config(dir, name, source.url(), target_server(),
-                                            name + ".every_type, " + name + ".nokey")},
-                       dir.path("ferry.log"));
+    const std::string cfg = config(dir, name, source.url(), target_server(), name + ".every_type, " + name + ".nokey");
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("ferry.log"));
     const std::string count = "SELECT count(*) FROM " + name + ".every_type";
     ASSERT_TRUE(eventually([&] { return my_scalar(target, count) == "2"; }, 30s)) << ferry.log();
     // The same values through the stream, then updates (one of two identical keyless rows) and deletes.
@@ -68,6 +67,10 @@ TEST(MysqlToMysql, EveryTypeAndKeylessTablesBySnapshotAndStream) {
     ASSERT_TRUE(eventually([&] { return my_rows(target.connection(), widened) == my_rows(source.connection(), widened); },
                            30s)) << ferry.log();
     EXPECT_EQ(my_rows(target.connection(), all), my_rows(source.connection(), all));
+    // verify agrees, the keyless table (with its two equal rows) included.
+    auto [verify_code, verified] = verify_pipeline(dir, cfg);
+    EXPECT_EQ(verify_code, 0) << verified;
+    EXPECT_NE(verified.find("\"equal\":true"), std::string::npos) << verified;
     ferry.terminate();
     EXPECT_EQ(ferry.wait(20s), 0) << ferry.log();
 }
@@ -122,9 +125,8 @@ TEST(PostgresToMysql, EveryTypeArrivesTheSameBySnapshotAndStream) {
     source.exec("INSERT INTO p2m_types.all_types VALUES " + std::string(kPgRow));
     source.exec("INSERT INTO p2m_types.all_types (id) VALUES (2)");
     source.exec("INSERT INTO p2m_types.text_key VALUES ('a', 1), ('A', 2)");  // distinct keys stay distinct
-    FerryProcess ferry({"run", "-c", config(dir, name, source.dsn(), target_server(),
-                                            "p2m_types.all_types, p2m_types.text_key")},
-                       dir.path("ferry.log"));
+    const std::string cfg = config(dir, name, source.dsn(), target_server(), "p2m_types.all_types, p2m_types.text_key");
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("ferry.log"));
     const std::string count = "SELECT count(*) FROM p2m_types.all_types";
     ASSERT_TRUE(eventually([&] { return my_scalar(target, count) == "2"; }, 30s)) << ferry.log();
     std::string streamed = kPgRow;
@@ -143,6 +145,14 @@ TEST(PostgresToMysql, EveryTypeArrivesTheSameBySnapshotAndStream) {
     EXPECT_EQ(std::count(rows[1].begin(), rows[1].end(), std::nullopt), static_cast<long>(rows[1].size()));
     ASSERT_TRUE(eventually([&] { return my_scalar(target, "SELECT v FROM p2m_types.text_key WHERE k = 'A'") == "3"; }, 30s));
     EXPECT_EQ(my_scalar(target, "SELECT v FROM p2m_types.text_key WHERE k = 'a'"), "1");
+    // verify compares every type across the engines (canonical forms) and finds them equal, then
+    // finds a value changed at the target.
+    auto [verify_code, verified] = verify_pipeline(dir, cfg);
+    EXPECT_EQ(verify_code, 0) << verified;
+    target.run("UPDATE p2m_types.all_types SET f4 = 0.2 WHERE id = 3");
+    auto [changed_code, changed] = verify_pipeline(dir, cfg, {"--settle-timeout", "5"});
+    EXPECT_EQ(changed_code, 1) << changed;
+    EXPECT_NE(changed.find("\"first_different_keys\":[\"3\"]"), std::string::npos) << changed;
     ferry.terminate();
     EXPECT_EQ(ferry.wait(20s), 0) << ferry.log();
 }

@@ -21,8 +21,8 @@ TEST(MysqlToPostgres, EveryTypeArrivesTheSameBySnapshotAndStream) {
     values.replace(values.find("'-12:34:56.5'"), 13, "'12:34:56.5'");
     source.run("INSERT INTO " + name + ".every_type VALUES " + values);
     source.run("INSERT INTO " + name + ".every_type (id) VALUES (2)");
-    FerryProcess ferry({"run", "-c", config(dir, name, source.url(), target.dsn(), name + ".every_type")},
-                       dir.path("ferry.log"));
+    const std::string cfg = config(dir, name, source.url(), target.dsn(), name + ".every_type");
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("ferry.log"));
     ASSERT_TRUE(eventually([&] { return scalar_or_empty(target, "SELECT count(*) FROM " + name + ".every_type") == "2"; }, 30s))
         << ferry.log();
     values.replace(values.find("(1,"), 3, "(3,");
@@ -52,6 +52,10 @@ TEST(MysqlToPostgres, EveryTypeArrivesTheSameBySnapshotAndStream) {
     for (std::size_t i = 0; i < want.size(); ++i) {
         EXPECT_EQ(r[0][i].value_or("<null>"), want[i]) << "column " << i;
     }
+    // verify compares every type across the engines (canonical forms) and finds them equal.
+    auto [verify_code, verified] = verify_pipeline(dir, cfg);
+    EXPECT_EQ(verify_code, 0) << verified;
+    EXPECT_NE(verified.find("\"source_rows\":4"), std::string::npos) << verified;
     ferry.terminate();
     EXPECT_EQ(ferry.wait(20s), 0) << ferry.log();
 }

@@ -72,8 +72,14 @@ public:
     virtual void sort_text_bytewise() = 0;
 };
 
+// Where a chunk's digests are computed: by the server (both ends PostgreSQL, the same types), or
+// here over rows read in a canonical form both engines' values map to (any other pair).
+enum class Digests : std::uint8_t { Server, Canonical };
+
 // PostgreSQL, as a source or as a target.
-Result<std::unique_ptr<Database>> open_postgres(const std::string& conninfo);
+Result<std::unique_ptr<Database>> open_postgres(const std::string& conninfo, Digests digests);
+// MySQL/MariaDB (mysql:// URL), as a source or as a target; digests are always canonical.
+Result<std::unique_ptr<Database>> open_mysql(const std::string& url);
 
 struct Settings {
     std::size_t chunk_rows = 10000;
