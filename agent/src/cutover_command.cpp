@@ -58,10 +58,29 @@ Result<bool> verify_now(const Config& config, const std::vector<TableSchema>& ta
     return verify_tables(config, tables, verify_options);
 }
 
+Result<std::unique_ptr<verify::SourceFreeze>> freeze_source(const Config& config) {
+    return config.source.type == "mysql" ? verify::freeze_mysql(config.source.url) : verify::freeze_postgres(config.source.url);
+}
+
+// Sequences from PostgreSQL to PostgreSQL as they are; otherwise each counter (sequence or
+// AUTO_INCREMENT) by its next value.
+Result<std::vector<verify::SequenceMove>> carry_counters(const Config& config, const std::vector<TableSchema>& tables) {
+    if (config.source.type == "postgres" && config.target.type == "postgres") {
+        return verify::carry_sequences(config.source.url, config.target.url, tables);
+    }
+    auto counters = config.source.type == "mysql" ? verify::mysql_counters(config.source.url, tables)
+                                                  : verify::postgres_counters(config.source.url, tables);
+    if (!counters.ok()) {
+        return counters.status();
+    }
+    return config.target.type == "mysql" ? verify::set_mysql_counters(config.target.url, counters.value())
+                                         : verify::set_postgres_counters(config.target.url, counters.value());
+}
+
 // Everything after the freeze: end point, catch-up, sequences, verify again if asked, verdict.
 Result<bool> switch_over(const Config& config, const CutoverOptions& options, const std::vector<TableSchema>& tables,
                          verify::SourceFreeze* freeze, Clock::time_point paused_at, std::stop_token stop) {
-    auto source = verify::open_postgres(config.source.url, verify::Digests::Server);
+    auto source = open_database(config.source.type, config.source.url, false);
     if (!source.ok()) {
         return source.status();
     }
@@ -69,18 +88,19 @@ Result<bool> switch_over(const Config& config, const CutoverOptions& options, co
     if (!end.ok()) {
         return end.status();
     }
-    std::printf("end point    %s (the source's WAL now)\n", format_position(end.value()).c_str());
+    std::printf("end point    %s (the source's %s now)\n", format_position(end.value()).c_str(),
+                config.source.type == "mysql" ? "binlog" : "WAL");
     std::fflush(stdout);
     if (Status st = wait_for_pipeline(config, end.value(), options.catch_up_limit, stop); !st.ok()) {
         return st;
     }
-    auto moved = verify::carry_sequences(config.source.url, config.target.url, tables);
+    auto moved = carry_counters(config, tables);
     if (!moved.ok()) {
         return moved.status();
     }
     for (const auto& m : moved.value()) {
-        std::printf("sequence     %s (%s) at the target: %lld%s\n", m.sequence.c_str(), m.column.c_str(),
-                    static_cast<long long>(m.value), m.created ? " (created)" : "");
+        std::printf("sequence     %s (%s) at the target: next %lld%s\n", m.sequence.c_str(), m.column.c_str(),
+                    static_cast<long long>(m.next), m.created ? " (created)" : "");
     }
     Result<bool> equal = true;  // verified live before the freeze; again now only when asked
     if (options.verify_frozen) {
@@ -112,9 +132,9 @@ Result<bool> switch_over(const Config& config, const CutoverOptions& options, co
 }  // namespace
 
 Result<bool> run_cutover(const Config& config, const CutoverOptions& options, std::stop_token stop) {
-    if (config.source.type != "postgres" || config.target.type != "postgres") {
-        return Status::error(Errc::InvalidConfig, "cutover works between PostgreSQL databases for now; "
-                                                  "MySQL/MariaDB ends and Kafka targets are not supported yet");
+    if (config.target.type == "kafka") {
+        return Status::error(Errc::InvalidConfig, "cutover verifies tables; a kafka target has none (to drain the "
+                                                  "pipeline before a switch, stop writes and wait for `ferry status` to show no lag)");
     }
     auto tables = pipeline_tables(config, {});
     if (!tables.ok()) {
@@ -132,13 +152,12 @@ Result<bool> run_cutover(const Config& config, const CutoverOptions& options, st
     std::unique_ptr<verify::SourceFreeze> freeze;
     const auto paused_at = Clock::now();
     if (options.freeze_source) {
-        auto frozen = verify::SourceFreeze::freeze(config.source.url);
+        auto frozen = freeze_source(config);
         if (!frozen.ok()) {
             return frozen.status();
         }
         freeze = std::move(frozen).value();
-        std::printf("frozen       the source is read-only (%llu sessions ended); by hand, undo with: %s\n",
-                    static_cast<unsigned long long>(freeze->sessions_ended()), freeze->undo_sql().c_str());
+        std::printf("frozen       %s; by hand, undo with: %s\n", freeze->describe().c_str(), freeze->undo_sql().c_str());
     }
     auto safe = switch_over(config, options, tables.value(), freeze.get(), paused_at, stop);
     // Failed or interrupted: the source is made writable again, or the error says it is not.

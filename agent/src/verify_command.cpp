@@ -59,14 +59,14 @@ Result<SourceCatalog> source_catalog(const Config& config) {
 
 bool same_engine(const Config& config) { return config.source.type == config.target.type; }
 
+}  // namespace
+
 Result<std::unique_ptr<Database>> open_database(const std::string& type, const std::string& url, bool canonical) {
     if (type == "mysql") {
         return verify::open_mysql(url);
     }
     return verify::open_postgres(url, canonical ? verify::Digests::Canonical : verify::Digests::Server);
 }
-
-}  // namespace
 
 Result<std::vector<TableSchema>> pipeline_tables(const Config& config, const std::vector<std::string>& only) {
     auto resolved = source_catalog(config);

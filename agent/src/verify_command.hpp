@@ -3,6 +3,7 @@
 // summary line (or JSON).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct VerifyOptions {
     std::vector<std::string> tables;  // schema.table; empty: all of the pipeline's
     verify::Settings settings;
 };
+
+// One end of the pipeline (`type`: postgres or mysql) for comparing; `canonical`: digests made here.
+Result<std::unique_ptr<verify::Database>> open_database(const std::string& type, const std::string& url, bool canonical);
 
 // The pipeline's durable position, read from its state directory beside a running `ferry run`.
 verify::AppliedPosition durable_position(const Config& config);

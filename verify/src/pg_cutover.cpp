@@ -30,9 +30,73 @@ Result<std::string> scalar(pq::Connection& conn, const std::string& sql, const s
     return PQntuples(res.value().get()) == 0 ? std::string() : pq::field(res.value().get(), 0, 0);
 }
 
+// The value a sequence hands out next.
+Result<std::int64_t> next_value(pq::Connection& conn, const std::string& sequence) {
+    auto next = scalar(conn, "SELECT CASE WHEN s.is_called THEN s.last_value + q.seqincrement ELSE s.last_value END FROM "
+                                 + sequence + " s, pg_sequence q WHERE q.seqrelid = $1::regclass",
+                       {sequence}, "reading a sequence");
+    if (!next.ok()) {
+        return next.status();
+    }
+    return std::stoll(next.value());
+}
+
+class PgFreeze final : public SourceFreeze {
+public:
+    PgFreeze(std::string conninfo, std::string undo_sql) : SourceFreeze(std::move(undo_sql), false), conninfo_(std::move(conninfo)) {}
+    ~PgFreeze() override { thaw().ignore(); }
+    PgFreeze(const PgFreeze&) = delete;
+    PgFreeze& operator=(const PgFreeze&) = delete;
+
+    std::string describe() const override {
+        return "the source is read-only (" + std::to_string(sessions_ended_) + " sessions ended)";
+    }
+    // Ends the sessions of the database other than Ferry's, and waits until they are gone.
+    Status end_sessions(pq::Connection& conn);
+
+private:
+    Status run_undo() override {
+        auto conn = connect_writable(conninfo_);
+        return conn.ok() ? conn.value().run(undo_sql(), "making the source writable again") : conn.status();
+    }
+
+    std::string conninfo_;
+    std::uint64_t sessions_ended_ = 0;
+};
+
+Status PgFreeze::end_sessions(pq::Connection& conn) {
+    const std::string others = " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                               "AND backend_type = 'client backend' AND coalesce(application_name, '') NOT LIKE 'ferry %'";
+    auto ended = conn.exec("SELECT count(*), coalesce(array_agg(pid), '{}')::text FROM (SELECT pid" + others
+                               + ") s WHERE pg_terminate_backend(pid)",
+                           "ending the source's sessions");
+    if (!ended.ok()) {
+        return ended.status();
+    }
+    sessions_ended_ = std::stoull(pq::field(ended.value().get(), 0, 0));
+    const std::string ended_pids = pq::field(ended.value().get(), 0, 1);
+    // Their transactions end as they do: wait for those sessions to be gone before the end point is
+    // read (sessions that connect meanwhile are read-only already).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        auto left = scalar(conn, "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", {ended_pids},
+                           "waiting for sessions to end");
+        if (!left.ok()) {
+            return left.status();
+        }
+        if (left.value() == "0") {
+            return {};
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            return Status::error(Errc::Fatal, "sessions of the source database did not end within 30 s of pg_terminate_backend");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
 }  // namespace
 
-Result<std::unique_ptr<SourceFreeze>> SourceFreeze::freeze(const std::string& conninfo) {
+Result<std::unique_ptr<SourceFreeze>> freeze_postgres(const std::string& conninfo) {
     auto conn = connect_writable(conninfo);
     if (!conn.ok()) {
         return conn.status();
@@ -48,51 +112,11 @@ Result<std::unique_ptr<SourceFreeze>> SourceFreeze::freeze(const std::string& co
         return Status::error(st.code(), st.message() + "; --freeze-source needs the source database's owner (or a "
                                                        "superuser): stop the writes yourself and run cutover without it");
     }
-    auto freeze = std::unique_ptr<SourceFreeze>(new SourceFreeze(conninfo, undo, 0));  // thaws if what follows fails
-    const std::string others = " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                               "AND backend_type = 'client backend' AND coalesce(application_name, '') NOT LIKE 'ferry %'";
-    auto ended = conn.value().exec("SELECT count(*), coalesce(array_agg(pid), '{}')::text FROM (SELECT pid" + others
-                                       + ") s WHERE pg_terminate_backend(pid)",
-                                   "ending the source's sessions");
-    if (!ended.ok()) {
-        return ended.status();
-    }
-    freeze->sessions_ended_ = std::stoull(pq::field(ended.value().get(), 0, 0));
-    const std::string ended_pids = pq::field(ended.value().get(), 0, 1);
-    // Their transactions end as they do: wait for those sessions to be gone before the end point is
-    // read (sessions that connect meanwhile are read-only already).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    for (;;) {
-        auto left = scalar(conn.value(), "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", {ended_pids},
-                           "waiting for sessions to end");
-        if (!left.ok()) {
-            return left.status();
-        }
-        if (left.value() == "0") {
-            return freeze;
-        }
-        if (std::chrono::steady_clock::now() > deadline) {
-            return Status::error(Errc::Fatal, "sessions of the source database did not end within 30 s of pg_terminate_backend");
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-}
-
-SourceFreeze::~SourceFreeze() { thaw().ignore(); }
-
-Status SourceFreeze::thaw() {
-    if (thawed_) {
-        return {};
-    }
-    auto conn = connect_writable(conninfo_);
-    if (!conn.ok()) {
-        return conn.status();
-    }
-    if (Status st = conn.value().run(undo_sql_, "making the source writable again"); !st.ok()) {
+    auto freeze = std::make_unique<PgFreeze>(conninfo, undo);  // thaws if what follows fails
+    if (Status st = freeze->end_sessions(conn.value()); !st.ok()) {
         return st;
     }
-    thawed_ = true;
-    return {};
+    return std::unique_ptr<SourceFreeze>(std::move(freeze));
 }
 
 namespace {
@@ -106,14 +130,15 @@ struct SourceSequence {
     std::string options;    // INCREMENT BY ... MINVALUE ... (an identity's type is its column's)
     std::string last_value;
     bool is_called = false;
+    std::int64_t increment = 1;
 };
 
 Result<std::vector<SourceSequence>> source_sequences(pq::Connection& conn, const std::string& table) {
     auto res = conn.exec_params(
         "SELECT a.attname, quote_ident(sn.nspname) || '.' || quote_ident(s.relname), d.deptype, a.attidentity, "
         "format_type(q.seqtypid, NULL), 'INCREMENT BY ' || q.seqincrement || ' MINVALUE ' || q.seqmin "
-        "|| ' MAXVALUE ' || q.seqmax || ' START WITH ' || q.seqstart || CASE WHEN q.seqcycle THEN ' CYCLE' ELSE '' END "
-        "FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+        "|| ' MAXVALUE ' || q.seqmax || ' START WITH ' || q.seqstart || CASE WHEN q.seqcycle THEN ' CYCLE' ELSE '' END, "
+        "q.seqincrement FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
         "JOIN pg_namespace sn ON sn.oid = s.relnamespace JOIN pg_sequence q ON q.seqrelid = s.oid "
         "JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
         "WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
@@ -126,7 +151,7 @@ Result<std::vector<SourceSequence>> source_sequences(pq::Connection& conn, const
     const PGresult* r = res.value().get();
     for (int i = 0; i < PQntuples(r); ++i) {
         SourceSequence s{pq::field(r, i, 0), pq::field(r, i, 1), pq::field(r, i, 2)[0], pq::field(r, i, 3),
-                         pq::field(r, i, 4), pq::field(r, i, 5), "", false};
+                         pq::field(r, i, 4), pq::field(r, i, 5), "", false, std::stoll(pq::field(r, i, 6))};
         auto value = conn.exec("SELECT last_value, is_called FROM " + s.name, "reading sequence " + s.name);
         if (!value.ok()) {
             return value.status();
@@ -218,15 +243,81 @@ Result<std::vector<SequenceMove>> carry_sequences(const std::string& source_conn
                                 "SELECT setval($1::regclass, GREATEST($2::bigint, CASE WHEN is_called THEN last_value END), "
                                 "$3::boolean OR is_called) FROM " + at_target.value(),
                                 {at_target.value(), s.last_value, s.is_called ? "true" : "false"}, "setting the target's sequence");
-            if (!value.ok()) {
-                return value.status();
+            auto next = value.ok() ? next_value(target.value(), at_target.value()) : Result<std::int64_t>(value.status());
+            if (!next.ok()) {
+                return next.status();
             }
-            move.value = std::stoll(value.value());
+            move.next = next.value();
             moves.push_back(std::move(move));
         }
     }
     if (Status st = target.value().run("COMMIT", "carrying sequences"); !st.ok()) {
         return st;
+    }
+    return moves;
+}
+
+Result<std::vector<KeyCounter>> postgres_counters(const std::string& conninfo, const std::vector<TableSchema>& tables) {
+    auto conn = connect_writable(conninfo);
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    std::vector<KeyCounter> counters;
+    for (const auto& t : tables) {
+        auto sequences = source_sequences(conn.value(), quote_ident(t.id.schema) + "." + quote_ident(t.id.name));
+        if (!sequences.ok()) {
+            return sequences.status();
+        }
+        for (const auto& s : sequences.value()) {
+            const std::int64_t last = std::stoll(s.last_value);
+            counters.push_back({t.id, s.column, s.is_called ? last + s.increment : last});
+        }
+    }
+    return counters;
+}
+
+Result<std::vector<SequenceMove>> set_postgres_counters(const std::string& conninfo, const std::vector<KeyCounter>& counters) {
+    auto conn = connect_writable(conninfo);
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    std::vector<SequenceMove> moves;
+    for (const auto& c : counters) {
+        const std::string table = quote_ident(c.table.schema) + "." + quote_ident(c.table.name);
+        SequenceMove move{"", display_name(c.table) + "." + c.column, 0, false};
+        auto sequence = scalar(conn.value(), "SELECT pg_get_serial_sequence($1, $2)", {table, c.column},
+                               "looking up the column's sequence at the target");
+        if (!sequence.ok()) {
+            return sequence.status();
+        }
+        if (sequence.value().empty()) {
+            move.created = true;
+            if (Status st = conn.value().run("ALTER TABLE " + table + " ALTER COLUMN " + quote_ident(c.column)
+                                                 + " ADD GENERATED BY DEFAULT AS IDENTITY (START WITH "
+                                                 + std::to_string(c.next) + ")",
+                                             "making the target's column an identity");
+                !st.ok()) {
+                return st;
+            }
+            sequence = scalar(conn.value(), "SELECT pg_get_serial_sequence($1, $2)", {table, c.column},
+                              "naming the identity's sequence");
+            if (!sequence.ok()) {
+                return sequence.status();
+            }
+        }
+        move.sequence = sequence.value();
+        // The next value handed out is c.next at least: never backwards.
+        auto next = next_value(conn.value(), sequence.value());
+        if (next.ok() && next.value() < c.next) {
+            auto set = scalar(conn.value(), "SELECT setval($1::regclass, $2::bigint, false)", {sequence.value(), std::to_string(c.next)},
+                              "setting the target's sequence");
+            next = set.ok() ? next_value(conn.value(), sequence.value()) : Result<std::int64_t>(set.status());
+        }
+        if (!next.ok()) {
+            return next.status();
+        }
+        move.next = next.value();
+        moves.push_back(std::move(move));
     }
     return moves;
 }

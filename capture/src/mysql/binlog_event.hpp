@@ -37,6 +37,7 @@ enum EventType : std::uint8_t {
     kMysqlPartialUpdateRows = 39,
     kMysqlTransactionPayload = 40,
     kMariaAnnotateRows = 160,
+    kMariaBinlogCheckpoint = 161,
     kMariaGtidEvent = 162,
     kMariaGtidListEvent = 163,
     kMariaStartEncryption = 164,

@@ -235,6 +235,13 @@ Status TransactionAssembler::feed(std::string_view event, std::deque<Event>& out
         case kMysqlTransactionPayload:
             return Status::error(Errc::Unsupported, "compressed transaction payloads at " + where(ev)
                                                         + ": set binlog_transaction_compression=OFF on the source");
+        case kMariaGtidListEvent: case kMariaBinlogCheckpoint: case kMysqlPreviousGtidsEvent:
+            // A new file's preamble, outside any transaction: resuming after it skips nothing, and
+            // the server's position (SHOW MASTER STATUS) after a rotation is past it.
+            if (!in_group_ && position_.file == file_ && ev.header.next_position > position_.offset) {
+                position_.offset = ev.header.next_position;
+            }
+            return {};
         case 38:  // XA_PREPARE_LOG_EVENT
             return Status::error(Errc::Unsupported, "an XA transaction at " + where(ev) + " (XA is not supported yet)");
         default:

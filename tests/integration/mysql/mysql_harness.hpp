@@ -142,7 +142,9 @@ private:
 class SourceLoop {
 public:
     using Round = std::function<bool(my::Connection&, int)>;
-    explicit SourceLoop(Round round) : round_(std::move(round)), thread_([this] { run(); }) {}
+    // `server`: a URL ending in '/' (by default the shared MariaDB source, as the ferry user).
+    explicit SourceLoop(Round round, std::string server = env("FERRY_TEST_MYSQL_SOURCE"))
+        : round_(std::move(round)), server_(std::move(server)), thread_([this] { run(); }) {}
     ~SourceLoop() { stop(); }
     SourceLoop(const SourceLoop&) = delete;
     SourceLoop& operator=(const SourceLoop&) = delete;
@@ -156,7 +158,7 @@ public:
 
 private:
     void run() {
-        auto conn = my::Connection::connect(my::parse_url(env("FERRY_TEST_MYSQL_SOURCE")).value(), "test writer", {0, true});
+        auto conn = my::Connection::connect(my::parse_url(server_).value(), "test writer", {0, true});
         for (int i = 1; !stop_ && conn.ok(); ++i) {
             if (round_(conn.value(), i)) {
                 ++rounds_;
@@ -165,6 +167,7 @@ private:
     }
 
     Round round_;
+    std::string server_;
     std::atomic<bool> stop_{false};
     std::atomic<int> rounds_{0};
     std::thread thread_;  // declared last: starts after the members it uses

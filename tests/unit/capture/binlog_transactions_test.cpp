@@ -97,6 +97,27 @@ TEST(TransactionAssembler, WholeTransactionsWithPositionsAfterEach) {
     EXPECT_EQ(last.changes[0].table->columns[2].type_name, "int");
 }
 
+// The server's position after a rotation is past the new file's preamble (format description, GTID
+// list, checkpoint): so is the resume point before the first transaction, or a heartbeat's position
+// would stay behind SHOW MASTER STATUS on an idle server.
+TEST(TransactionAssembler, ThePositionPassesTheFilesPreamble) {
+    TransactionAssembler a(fixture_tables(), fixture::recorded_charsets(), BinlogPosition{"binlog.000001", 4, ""}, 2);
+    std::deque<Event> out;
+    std::uint64_t preamble_end = 0;
+    for (const auto& e : fixture::recorded_events()) {
+        const auto type = static_cast<std::uint8_t>(e[4]);
+        if (type == kMariaGtidEvent) {
+            break;
+        }
+        ASSERT_TRUE(a.feed(e, out).ok());
+        preamble_end = static_cast<std::uint8_t>(e[13]) | static_cast<std::uint64_t>(static_cast<std::uint8_t>(e[14])) << 8
+                       | static_cast<std::uint64_t>(static_cast<std::uint8_t>(e[15])) << 16;
+    }
+    EXPECT_GT(preamble_end, 4U);
+    EXPECT_EQ(a.position().offset, preamble_end);
+    EXPECT_TRUE(out.empty());
+}
+
 TEST(TransactionAssembler, OnlyCapturedTablesAndUnsupportedDdlStops) {
     auto only_latin = fixture_tables();
     only_latin.erase(only_latin.begin());
