@@ -315,7 +315,7 @@ Problems parse_root(const YAML::Node& root, Config& out) {
         return {"the config must be a YAML map (name, source, target, ...)"};
     }
     check_keys(root, "", {"name", "source", "target", "snapshot", "state_dir", "snapshot_jobs", "batch_transactions",
-                          "snapshot_checkpoint_seconds", "log_level", "http"},
+                          "snapshot_checkpoint_seconds", "log_level", "http", "reverse_of"},
                problems);
     out.name = scalar(root, "name", "name", true, problems);
     if (!out.name.empty() && !std::regex_match(out.name, std::regex("[a-z0-9_]+"))) {
@@ -323,8 +323,15 @@ Problems parse_root(const YAML::Node& root, Config& out) {
     } else if (out.name.size() > 50) {
         problems.push_back("name must be at most 50 characters (PostgreSQL slot names are limited to 63)");
     }
+    out.reverse_of = scalar(root, "reverse_of", "reverse_of", false, problems);
+    if (!out.reverse_of.empty() && !std::regex_match(out.reverse_of, std::regex("[a-z0-9_]+"))) {
+        problems.push_back("reverse_of must be the name of a pipeline ([a-z0-9_]+)");
+    }
     parse_source(root, out, problems);
     parse_target(root, out, problems);
+    if (!out.reverse_of.empty() && (out.source.type != "postgres" || out.target.type != "postgres")) {
+        problems.push_back("reverse_of works between PostgreSQL databases only, for now");
+    }
     parse_http(root, out, problems);
     const std::string snapshot = scalar(root, "snapshot", "snapshot", false, problems);
     if (snapshot.empty() || snapshot == "initial") {

@@ -35,6 +35,10 @@ struct Config {
     // A table read in key ranges commits a resumable checkpoint at most this often (0: every range).
     std::size_t snapshot_checkpoint_seconds = 10;
     std::string log_level = "info";
+    // This pipeline replicates back the changes made at the target of pipeline `reverse_of` (written
+    // by `ferry cutover --reverse`): its applier marks what it applies with reverse_origin(), which
+    // that pipeline's capture passes over, so that nothing goes round in a loop.
+    std::string reverse_of;
     // The HTTP listener for /metrics, /healthz and /readyz; none when host is empty.
     struct {
         std::string host;
@@ -43,6 +47,8 @@ struct Config {
     } http;
 
     std::string slot_name() const { return "ferry_" + name; }
+    // The replication origin of pipeline `forward`'s reverse.
+    static std::string reverse_origin(const std::string& forward) { return "ferry reverse of " + forward; }
     std::string publication_name() const { return "ferry_" + name; }
     // The server_id Ferry registers with a MySQL/MariaDB source: configured, or a stable hash of the
     // pipeline name in [2^30, 2^31) (unlikely to collide with real replicas' small ids).

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "ferry/verify/cutover.hpp"
+#include "reverse_pipeline.hpp"
 #include "verify_command.hpp"
 
 namespace ferry::agent {
@@ -109,8 +110,21 @@ Result<bool> switch_over(const Config& config, const CutoverOptions& options, co
             return equal.status();
         }
     }
+    if (equal.value() && options.reverse) {
+        auto reverse = start_reverse(config, options.config_path, options.catch_up_limit);
+        if (!reverse.ok()) {
+            return reverse.status();
+        }
+        std::printf("reverse      replication back from the target runs (pid %d): config %s, log %s\n",
+                    static_cast<int>(reverse.value().pid), reverse.value().config_path.c_str(), reverse.value().log_path.c_str());
+    }
     if (freeze != nullptr) {
-        if (options.keep_frozen && equal.value()) {
+        if (options.reverse && equal.value()) {
+            freeze->keep();
+            std::printf("still frozen the source stays read-only for applications (the reverse writes to it); to use it "
+                        "again (a rollback): switch the application back, stop the reverse, then %s\n",
+                        freeze->undo_sql().c_str());
+        } else if (options.keep_frozen && equal.value()) {
             freeze->keep();
             std::printf("still frozen the source stays read-only for the switch; undo with: %s\n", freeze->undo_sql().c_str());
         } else {
@@ -135,6 +149,11 @@ Result<bool> run_cutover(const Config& config, const CutoverOptions& options, st
     if (config.target.type == "kafka") {
         return Status::error(Errc::InvalidConfig, "cutover verifies tables; a kafka target has none (to drain the "
                                                   "pipeline before a switch, stop writes and wait for `ferry status` to show no lag)");
+    }
+    if (options.reverse) {
+        if (Status st = check_reverse(config); !st.ok()) {
+            return st;
+        }
     }
     auto tables = pipeline_tables(config, {});
     if (!tables.ok()) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <stop_token>
+#include <string>
 
 #include "config.hpp"
 #include "ferry/core/status.hpp"
@@ -19,6 +20,10 @@ struct CutoverOptions {
     bool freeze_source = false;
     bool keep_frozen = false;
     bool verify_frozen = false;  // verify again after the catch-up, while frozen (a longer pause)
+    // Start replication back from the target to the source (reverse_pipeline.hpp); needs
+    // freeze_source, and the source then stays read-only for applications.
+    bool reverse = false;
+    std::string config_path;  // the pipeline's config file (the reverse's is written beside it)
     std::chrono::seconds catch_up_limit{300};  // waiting for the pipeline, and verify's settling
 };
 

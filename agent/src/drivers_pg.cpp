@@ -35,7 +35,9 @@ class PgSourceDriver final : public SourceDriver {
 public:
     PgSourceDriver(const Config& config, offsets::OffsetStore& store)
         : config_{config.source.url, config.slot_name(), config.publication_name(), config.source.tables}
-        , store_(store) {}
+        , store_(store) {
+        config_.skip_origin = Config::reverse_origin(config.name);  // what this pipeline's reverse applied
+    }
 
     std::string describe() const override { return capture::describe_pg_url(config_.conninfo); }
 
@@ -161,7 +163,11 @@ Status PgSourceDriver::check_position(const SourcePosition& durable) {
 
 class PgTargetDriver final : public TargetDriver {
 public:
-    explicit PgTargetDriver(const Config& config) : config_{config.target.url, config.name} {}
+    explicit PgTargetDriver(const Config& config) : config_{config.target.url, config.name} {
+        if (!config.reverse_of.empty()) {
+            config_.replication_origin = Config::reverse_origin(config.reverse_of);
+        }
+    }
     std::string describe() const override { return capture::describe_pg_url(config_.conninfo); }
     Status prepare(const SourceCatalog& tables, bool defer_primary_keys) override {
         return apply::prepare_target(config_, tables, defer_primary_keys, make_logger("apply.pg"));

@@ -76,6 +76,11 @@ int main(int argc, char** argv) {
                       "with --freeze-source: leave the source read-only when the verdict is safe (undo printed)");
     cutover->add_flag("--verify-frozen", cutover_options.verify_frozen,
                       "verify again at the end point, while the source is frozen (the pause lasts the scan)");
+    auto* freeze_flag = cutover->get_option("--freeze-source");
+    cutover->add_flag("--reverse", cutover_options.reverse,
+                      "then start replication back from the target to the source (PostgreSQL), which stays read-only "
+                      "for applications")
+        ->needs(freeze_flag);
     std::size_t cutover_seconds = 300;
     cutover->add_option("--timeout", cutover_seconds, "seconds to wait for the pipeline to catch up (default 300)")
         ->check(CLI::Range(1, 86400));
@@ -113,6 +118,7 @@ int main(int argc, char** argv) {
         ferry::agent::setup_logging("error");
         ferry::agent::SignalWatcher cutover_signals;  // an interrupted cutover makes the source writable again
         cutover_options.catch_up_limit = std::chrono::seconds(cutover_seconds);
+        cutover_options.config_path = config_path;
         auto safe = ferry::agent::run_cutover(config, cutover_options, cutover_signals.token());
         if (!safe.ok()) {
             return fail(safe.status());

@@ -1,5 +1,7 @@
 #include "status_view.hpp"
 
+#include <cstdio>
+
 #include "clock.hpp"
 #include "logging.hpp"
 
@@ -99,6 +101,14 @@ Result<StatusView> read_status(const Config& config, offsets::OffsetStore& store
     }
     view.applied_transactions = number_or_zero(get("applied_transactions"));
     view.queued_events = number_or_zero(get("queued_events"));
+    // The backlog as `run` saw it within the last seconds, also while its applier is blocked: the
+    // lag and queue then grow, where the applier's own status stopped moving.
+    if (unsigned long long lag_ms = 0, changes = 0, at_ms = 0;
+        std::sscanf(get("backlog").c_str(), "%llu,%llu,%llu", &lag_ms, &changes, &at_ms) == 3
+        && epoch_ms() - static_cast<std::int64_t>(at_ms) < 5000) {
+        view.lag_seconds = static_cast<double>(lag_ms) / 1000.0;
+        view.queued_events = changes;
+    }
     for (const auto& [id, p] : progress.value()) {
         view.tables.push_back({id, p});
     }

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -169,6 +172,7 @@ private:
         }
         unflushed_counts_.clear();
         settings_.metrics->add_applied(by_table, transactions);
+        settings_.metrics->set_source_bytes(source_.bytes_read());  // what was applied was read: never 0 after it
     }
 
     ChangeSource& source_;
@@ -368,6 +372,29 @@ Status Applier::finish(bool stopping) {
 
 }  // namespace
 
+// Writes the backlog (received and not yet durable, metrics.hpp) to the status each second from a
+// thread of its own, so that `ferry status`, another process, sees the lag grow while the applier
+// is blocked (a lock at the target) and writes no status itself.
+class BacklogReporter {
+public:
+    BacklogReporter(offsets::OffsetStore& store, const Metrics& metrics)
+        : thread_([&store, &metrics, this](std::stop_token stop) {
+              std::unique_lock lock(mu_);
+              while (!stop.stop_requested()) {
+                  const Metrics::Backlog now = metrics.backlog();
+                  store.put_status("backlog", std::to_string(static_cast<std::int64_t>(now.lag_seconds * 1000)) + ","
+                                                  + std::to_string(now.changes) + "," + std::to_string(epoch_ms()))
+                      .ignore();
+                  wake_.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+              }
+          }) {}
+
+private:
+    std::mutex mu_;
+    std::condition_variable_any wake_;
+    std::jthread thread_;  // declared last: starts after the members it uses
+};
+
 Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& store, const StreamSettings& settings,
                   std::stop_token stop) {
     BoundedQueue<Event> queue(settings.queue_capacity, [](const Event& ev) -> std::size_t {
@@ -377,6 +404,10 @@ Status run_stream(ChangeSource& source, ChangeSink& sink, offsets::OffsetStore& 
     Applier applier(source, sink, store, settings);
     store.put_status("phase", "streaming").ignore();
     CaptureThread capture(source, queue, settings.metrics);
+    std::optional<BacklogReporter> backlog;
+    if (settings.metrics != nullptr) {
+        backlog.emplace(store, *settings.metrics);
+    }
     Status result;
     std::optional<Clock::time_point> stop_deadline;
     for (;;) {

@@ -154,7 +154,7 @@ case "$cmd" in
     prepare_dir
     fsync=${FERRY_TEST_PG_FSYNC:-off}
     src=$(start_cluster source logical "fsync = $fsync")
-    tgt=$(start_cluster target replica "fsync = $fsync")
+    tgt=$(start_cluster target logical "fsync = $fsync")  # logical: cutover --reverse captures there
     rep=$(start_cluster replica_level replica "fsync = $fsync")
     my_src=$(start_mariadb mysql_source)
     my_tgt=$(start_mariadb mysql_target --server-id=2)  # a replica of the source in bench/mysql.sh

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "target_session.hpp"
 #include "../applied_position.hpp"
 #include "../column_steps.hpp"
 #include "../unfit_value.hpp"
@@ -486,7 +487,7 @@ Status PgChangeSink::sync() {
 }  // namespace
 
 Result<std::unique_ptr<ChangeSink>> open_change_sink(const PgTargetConfig& config, LoggerPtr log) {
-    auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "apply");
+    auto conn = connect_target(config.conninfo, "apply");
     if (!conn.ok()) {
         return conn.status();
     }
@@ -494,6 +495,11 @@ Result<std::unique_ptr<ChangeSink>> open_change_sink(const PgTargetConfig& confi
     // superuser; without it the target's triggers fire as the user set them up.
     if (!conn.value().run("SET session_replication_role = replica", "setting session_replication_role").ok()) {
         log->info("target user may not set session_replication_role; target triggers will fire");
+    }
+    if (!config.replication_origin.empty()) {
+        if (Status st = mark_replication_origin(conn.value(), config.replication_origin); !st.ok()) {
+            return st;
+        }
     }
     return std::unique_ptr<ChangeSink>(new PgChangeSink(config, std::move(conn).value(), std::move(log)));
 }

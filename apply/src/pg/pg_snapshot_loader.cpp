@@ -4,6 +4,7 @@
 // the resume key in _ferry.snapshot_checkpoint, and a restart continues after that key.
 #include <map>
 
+#include "target_session.hpp"
 #include "../unfit_value.hpp"
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
@@ -303,7 +304,7 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<SnapshotLoader>> open_snapshot_loader(const PgTargetConfig& config) {
-    auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "snapshot loader");
+    auto conn = connect_target(config.conninfo, "snapshot loader");
     if (!conn.ok()) {
         return conn.status();
     }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "target_session.hpp"
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
 #include "mysql_to_pg.hpp"
@@ -94,7 +95,7 @@ Status prepare_target(const PgTargetConfig& config, const SourceCatalog& source_
             catalog.types.insert(catalog.types.end(), translated.types.begin(), translated.types.end());
         }
     }
-    auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "target setup");
+    auto conn = connect_target(config.conninfo, "target setup");
     if (!conn.ok()) {
         return conn.status();
     }
@@ -126,7 +127,7 @@ Status prepare_target(const PgTargetConfig& config, const SourceCatalog& source_
 }
 
 Status forget_applied_position(const PgTargetConfig& config) {
-    auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "target setup");
+    auto conn = connect_target(config.conninfo, "target setup");
     if (!conn.ok()) {
         return conn.status();
     }
@@ -144,7 +145,7 @@ Status forget_applied_position(const PgTargetConfig& config) {
 }
 
 Status drop_target_columns(const PgTargetConfig& config, const TableId& table, const std::vector<std::string>& columns) {
-    auto conn = pq::Connection::connect(config.conninfo, pq::Mode::Normal, "target setup");
+    auto conn = connect_target(config.conninfo, "target setup");
     if (!conn.ok()) {
         return conn.status();
     }

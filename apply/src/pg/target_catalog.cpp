@@ -1,3 +1,4 @@
+#include "target_session.hpp"
 #include "target_catalog.hpp"
 
 #include <optional>
@@ -60,7 +61,7 @@ Status add_enum_labels(const std::string& conninfo, const std::vector<UserType>&
             continue;
         }
         if (!conn) {
-            auto c = pq::Connection::connect(conninfo, pq::Mode::Normal, "enum labels");
+            auto c = connect_target(conninfo, "enum labels");
             if (!c.ok()) {
                 return c.status();
             }

@@ -150,6 +150,7 @@ private:
     std::deque<Event> ready_;  // decoded events not yet returned by next()
     ChangeBatch batch_;        // changes of the open transaction not yet handed on
     bool in_transaction_ = false;
+    bool skipping_ = false;  // the open transaction came from config_.skip_origin
     std::uint64_t received_;                 // highest WAL position received (reported as written)
     std::atomic<std::uint64_t> acked_;       // durable position from the agent (reported as flushed)
     std::atomic<std::uint64_t> bytes_read_{0};
@@ -162,6 +163,9 @@ private:
 Status PgChangeSource::add_change(RowChange change) {
     if (!in_transaction_) {
         return Status::error(Errc::Corruption, "row change outside a transaction");
+    }
+    if (skipping_) {
+        return {};
     }
     batch_.changes.push_back(std::move(change));
     if (batch_.changes.size() >= config_.max_batch_changes) {
@@ -184,11 +188,16 @@ Status PgChangeSource::handle(std::span<const std::byte> payload) {
     if (const auto* m = std::get_if<pg::CommitMsg>(&msg)) {
         flush_batch();
         in_transaction_ = false;
+        skipping_ = false;
         ready_.emplace_back(TxnCommit{PgLsn{m->commit_lsn}, PgLsn{m->end_lsn}, from_pg_micros(m->commit_time)});
         return {};
     }
     if (const auto* m = std::get_if<pg::RelationMsg>(&msg)) {
         return relations_.update(*m);
+    }
+    if (const auto* m = std::get_if<pg::OriginMsg>(&msg)) {  // comes right after Begin, before any change
+        skipping_ = in_transaction_ && !config_.skip_origin.empty() && m->name == config_.skip_origin;
+        return {};
     }
     if (const auto* m = std::get_if<pg::InsertMsg>(&msg)) {
         auto table = relations_.find(m->relid);
@@ -249,7 +258,7 @@ Status PgChangeSource::handle(std::span<const std::byte> payload) {
         }
         return {};
     }
-    return {};  // Type, Origin and logical Message carry nothing to apply
+    return {};  // Type and logical Message carry nothing to apply
 }
 
 Result<std::string> PgChangeSource::name_type(std::uint32_t oid, std::int32_t typmod) {

@@ -1,7 +1,9 @@
 // `ferry cutover` between two real PostgreSQL servers, beside a running pipeline.
 #include <libpq-fe.h>
+#include <signal.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "workload.hpp"
@@ -132,6 +134,60 @@ TEST_F(CutoverTest, AFailedInterruptedOrRefusedCutoverLeavesTheSourceWritable) {
     EXPECT_NE(differ_out.find("NOT safe to switch: the target differs (above); nothing was frozen"), std::string::npos)
         << differ_out;
     EXPECT_EQ(differ_out.find("frozen       the source is read-only"), std::string::npos) << differ_out;
+}
+
+// After the switch the application writes to the new primary (the target); the reverse carries its
+// changes back to the old source, which stays read-only for applications, and the forward pipeline,
+// still running, passes them over instead of sending them round again.
+TEST_F(CutoverTest, ReverseRunsBackWithoutLoops) {
+    create_shop();
+    auto ferry = start_streaming();
+    ShopWriter writer(src_->dsn());
+    ASSERT_TRUE(eventually([&] { return writer.done() > 50; }, 30s));
+    auto [code, out] = run_ferry({"cutover", "-c", config_path_, "--freeze-source", "--reverse"}, scratch_.path("cutover.log"), 180s);
+    ASSERT_EQ(code, 0) << out << ferry->log();
+    for (const char* line : {"reverse      replication back from the target runs (pid ", "still frozen the source stays read-only",
+                             "— safe to switch"}) {
+        EXPECT_NE(out.find(line), std::string::npos) << line << " in\n" << out;
+    }
+    const auto at = out.find("(pid ") + 5;
+    const pid_t reverse = static_cast<pid_t>(std::stol(out.substr(at, out.find(')', at) - at)));
+    struct StopReverse {  // it runs detached: stopped however the test ends
+        pid_t pid;
+        ~StopReverse() {
+            ::kill(pid, SIGTERM);
+            eventually([&] {  // gone, or a zombie where nothing reaps orphans
+                std::string stat;
+                std::getline(std::ifstream("/proc/" + std::to_string(pid) + "/stat"), stat);
+                return stat.empty() || stat.find(") Z ") != std::string::npos;
+            }, 30s);
+        }
+    } stop_reverse{reverse};
+    const std::string reverse_log = scratch_.path(name_ + "_reverse.log");
+    // Applications cannot write to the old source.
+    EXPECT_NE(app_scalar(src_->dsn(), "INSERT INTO orders (note) VALUES ('stray') RETURNING 'ok'").find("read-only"),
+              std::string::npos);
+    // The application at the new primary: an insert (its sequence carried), an update, a delete.
+    const std::string id = tgt_->scalar("INSERT INTO orders (note) VALUES ('at the new primary') RETURNING id");
+    const std::string xmin = tgt_->scalar("UPDATE items SET note = 'changed at the new primary' WHERE id = 5 RETURNING xmin");
+    tgt_->exec("DELETE FROM orders WHERE id = 10");
+    ASSERT_TRUE(eventually([&] {
+        return src_->scalar("SELECT count(*) FROM orders WHERE id = " + id + " AND note = 'at the new primary'") == "1"
+               && src_->scalar("SELECT note FROM items WHERE id = 5") == "changed at the new primary"
+               && src_->scalar("SELECT count(*) FROM orders WHERE id = 10") == "0";
+    }, 60s)) << std::ifstream(reverse_log).rdbuf();
+    // The forward pipeline reads past the reverse's writes at the old source ...
+    const std::string after = src_->scalar("SELECT pg_current_wal_lsn()");
+    ASSERT_TRUE(eventually([&] {
+        return src_->scalar("SELECT confirmed_flush_lsn >= '" + after + "'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'ferry_"
+                            + name_ + "'") == "t";
+    }, 60s)) << ferry->log();
+    // ... without applying them at the new primary again (the row there is the version written there).
+    EXPECT_EQ(tgt_->scalar("SELECT xmin FROM items WHERE id = 5"), xmin);
+    expect_equal("orders");
+    expect_equal("items");
+    ferry->terminate();
+    EXPECT_EQ(ferry->wait(30s), 0) << ferry->log();
 }
 
 }  // namespace

@@ -91,6 +91,14 @@ TEST_F(OperationsTest, MetricsAndReadinessFollowThePipeline) {
         << get("/readyz").body;
     EXPECT_GT(sample("ferry_lag_seconds"), 3);
     EXPECT_GE(sample("ferry_queued_events"), 1);
+    // `ferry status`, another process, sees the same while the applier is blocked (as `run` wrote it
+    // within the last second).
+    auto [status_code, status] = run_ferry({"status", "-c", config_path_, "--json"}, scratch_.path("status.log"), 60s);
+    EXPECT_EQ(status_code, 0) << status;
+    const auto lag_at = status.find("\"lag_seconds\":");
+    ASSERT_NE(lag_at, std::string::npos) << status;
+    EXPECT_GT(std::stod(status.substr(lag_at + 14)), 2) << status;
+    EXPECT_EQ(status.find("\"queued_events\":0"), std::string::npos) << status;
     ASSERT_TRUE(locker.value().run("COMMIT", "unlock").ok());
     ASSERT_TRUE(eventually([&] { return get("/readyz").status == 200; }, 30s)) << get("/readyz").body;
     EXPECT_EQ(sample("ferry_lag_seconds"), 0);

@@ -197,5 +197,20 @@ TEST(Config, HttpListenerTakesHostAndPort) {
     }
 }
 
+TEST(Config, ReverseOfNamesTheForwardPipelineBetweenPostgresDatabases) {
+    Config c;
+    ASSERT_TRUE(parse_config(std::string(kValid) + "reverse_of: shop_old\n", c).empty());
+    EXPECT_EQ(c.reverse_of, "shop_old");
+    EXPECT_EQ(Config::reverse_origin(c.reverse_of), "ferry reverse of shop_old");
+    Config bad;
+    EXPECT_TRUE(has_problem(parse_config(std::string(kValid) + "reverse_of: 'Shop Old'\n", bad), "reverse_of must be"));
+    std::string to_mysql = kValid;
+    to_mysql.replace(to_mysql.find("  type: postgres\n  url: host="), 16, "  type: mysql\n");
+    to_mysql.replace(to_mysql.find("host=127.0.0.1 port=5433 dbname=shop"), 36, "mysql://u@127.0.0.1:3306/");
+    Config mysql;
+    ASSERT_TRUE(parse_config(to_mysql, mysql).empty()) << parse_config(to_mysql, mysql).front();
+    EXPECT_TRUE(has_problem(parse_config(to_mysql + "reverse_of: shop\n", mysql), "between PostgreSQL databases only"));
+}
+
 }  // namespace
 }  // namespace ferry::agent

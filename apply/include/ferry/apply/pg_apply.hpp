@@ -27,6 +27,9 @@ struct PgTargetConfig {
     std::string conninfo;
     std::string pipeline;                   // key of this pipeline's row in _ferry.applied_position
     std::size_t statements_per_sync = 1000;  // pipeline-mode statements between result reads
+    // Applied transactions are marked with this replication origin (created when missing), so that
+    // a capture of this database can tell them from the application's; "" for none.
+    std::string replication_origin{};
 };
 
 // Creates missing schemas, enum/domain types and tables (columns, types; the primary key right away

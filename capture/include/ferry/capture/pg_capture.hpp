@@ -39,6 +39,9 @@ struct PgSourceConfig {
     std::vector<TablePattern> tables;
     std::chrono::milliseconds feedback_interval{1000};
     std::size_t max_batch_changes = 2000;  // changes per ChangeBatch event
+    // Transactions replayed under this replication origin are passed over (their Begin and Commit
+    // still come, empty): what this pipeline's reverse applied at the source, which must not come back.
+    std::string skip_origin{};
 };
 
 struct SlotInfo {
