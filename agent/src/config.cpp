@@ -329,8 +329,8 @@ Problems parse_root(const YAML::Node& root, Config& out) {
     }
     parse_source(root, out, problems);
     parse_target(root, out, problems);
-    if (!out.reverse_of.empty() && (out.source.type != "postgres" || out.target.type != "postgres")) {
-        problems.push_back("reverse_of works between PostgreSQL databases only, for now");
+    if (!out.reverse_of.empty() && out.target.type == "kafka") {
+        problems.push_back("reverse_of needs a database target (postgres or mysql)");
     }
     parse_http(root, out, problems);
     const std::string snapshot = scalar(root, "snapshot", "snapshot", false, problems);
@@ -385,15 +385,19 @@ std::vector<std::string> load_config(const std::string& path, Config& out) {
 
 namespace ferry::agent {
 
-std::uint32_t Config::mysql_server_id() const {
-    if (source.server_id != 0) {
-        return source.server_id;
-    }
+namespace {
+// A stable id in [2^30, 2^31), unlikely to collide with real servers' small ids.
+std::uint32_t server_id_from(const std::string& text) {
     std::uint32_t h = 2166136261U;  // FNV-1a
-    for (const char c : name) {
+    for (const char c : text) {
         h = (h ^ static_cast<std::uint8_t>(c)) * 16777619U;
     }
     return (h & 0x3FFFFFFFU) | 0x40000000U;
 }
+}  // namespace
+
+std::uint32_t Config::mysql_server_id() const { return source.server_id != 0 ? source.server_id : server_id_from(name); }
+
+std::uint32_t Config::reverse_server_id(const std::string& forward) { return server_id_from(reverse_origin(forward)); }
 
 }  // namespace ferry::agent

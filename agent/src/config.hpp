@@ -49,6 +49,8 @@ struct Config {
     std::string slot_name() const { return "ferry_" + name; }
     // The replication origin of pipeline `forward`'s reverse.
     static std::string reverse_origin(const std::string& forward) { return "ferry reverse of " + forward; }
+    // The server_id the sessions of pipeline `forward`'s reverse write under at a MariaDB server.
+    static std::uint32_t reverse_server_id(const std::string& forward);
     std::string publication_name() const { return "ferry_" + name; }
     // The server_id Ferry registers with a MySQL/MariaDB source: configured, or a stable hash of the
     // pipeline name in [2^30, 2^31) (unlikely to collide with real replicas' small ids).

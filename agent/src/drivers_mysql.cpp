@@ -32,6 +32,7 @@ public:
     explicit MysqlSourceDriver(const Config& config)
         : config_{config.source.url, config.mysql_server_id(), config.source.tables} {
         config_.renew_snapshots = config.snapshot != SnapshotMode::Only;
+        config_.skip_server_id = Config::reverse_server_id(config.name);  // what this pipeline's reverse applied
     }
 
     std::string describe() const override { return capture::describe_mysql_url(config_.url); }
@@ -91,7 +92,11 @@ private:
 
 class MysqlTargetDriver final : public TargetDriver {
 public:
-    explicit MysqlTargetDriver(const Config& config) : config_{config.target.url, config.name} {}
+    explicit MysqlTargetDriver(const Config& config) : config_{config.target.url, config.name} {
+        if (!config.reverse_of.empty()) {
+            config_.session_server_id = Config::reverse_server_id(config.reverse_of);
+        }
+    }
     std::string describe() const override { return apply::describe_mysql_target(config_.url); }
     Status prepare(const SourceCatalog& tables, bool) override {  // InnoDB loads fastest into its primary key
         catalog_ = tables;

@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
                       "verify again at the end point, while the source is frozen (the pause lasts the scan)");
     auto* freeze_flag = cutover->get_option("--freeze-source");
     cutover->add_flag("--reverse", cutover_options.reverse,
-                      "then start replication back from the target to the source (PostgreSQL), which stays read-only "
-                      "for applications")
+                      "then start replication back from the target to the source, which stays read-only for "
+                      "applications (a rollback option)")
         ->needs(freeze_flag);
     std::size_t cutover_seconds = 300;
     cutover->add_option("--timeout", cutover_seconds, "seconds to wait for the pipeline to catch up (default 300)")

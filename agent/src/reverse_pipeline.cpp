@@ -10,7 +10,9 @@
 #include <fstream>
 #include <thread>
 
-#include "ferry/pq/connection.hpp"
+#include "ferry/capture/mysql_capture.hpp"
+#include "ferry/verify/cutover.hpp"
+#include "logging.hpp"
 #include "verify_command.hpp"
 
 namespace ferry::agent {
@@ -21,26 +23,6 @@ namespace fs = std::filesystem;
 
 std::string reverse_name(const Config& config) { return config.name + "_reverse"; }
 std::string reverse_state_dir(const Config& config) { return fs::absolute(config.state_dir).string() + "_reverse"; }
-
-Result<std::string> scalar(const std::string& conninfo, const std::string& sql,
-                           const std::vector<std::optional<std::string>>& params = {}) {
-    auto conn = pq::Connection::connect(conninfo, pq::Mode::Normal, "cutover");
-    if (!conn.ok()) {
-        return conn.status();
-    }
-    auto res = conn.value().exec_params(sql, params, "checking what --reverse needs");
-    if (!res.ok()) {
-        return res.status();
-    }
-    return PQntuples(res.value().get()) == 0 ? std::string() : pq::field(res.value().get(), 0, 0);
-}
-
-Status need(const Result<std::string>& answer, const std::string& why) {
-    if (!answer.ok()) {
-        return answer.status();
-    }
-    return answer.value() == "t" ? Status() : Status::error(Errc::Fatal, "--reverse: " + why);
-}
 
 // The reverse's config: the forward's ends swapped, as the forward file spells them.
 Result<std::string> reverse_yaml(const Config& config, const std::string& config_path) {
@@ -53,10 +35,10 @@ Result<std::string> reverse_yaml(const Config& config, const std::string& config
     YAML::Node out;
     out["name"] = reverse_name(config);
     out["reverse_of"] = config.name;
-    out["source"]["type"] = "postgres";
+    out["source"]["type"] = config.target.type;
     out["source"]["url"] = forward["target"]["url"];
     out["source"]["tables"] = forward["source"]["tables"];
-    out["target"]["type"] = "postgres";
+    out["target"]["type"] = config.source.type;
     out["target"]["url"] = forward["source"]["url"];
     out["snapshot"] = "never";
     out["state_dir"] = reverse_state_dir(config);
@@ -106,42 +88,38 @@ Result<pid_t> spawn_run(const std::string& config_path, const std::string& log_p
 }  // namespace
 
 Status check_reverse(const Config& config) {
-    if (config.source.type != "postgres" || config.target.type != "postgres") {
-        return Status::error(Errc::InvalidConfig, "--reverse works between PostgreSQL databases for now");
+    if (config.target.type == "kafka") {
+        return Status::error(Errc::InvalidConfig, "--reverse needs a database target (postgres or mysql)");
     }
     if (config.name.size() + 8 > 50) {
         return Status::error(Errc::InvalidConfig, "--reverse needs a pipeline name of at most 42 characters (the reverse is "
                                                   "named <name>_reverse)");
     }
-    if (fs::exists(reverse_state_dir(config)) && !fs::is_empty(reverse_state_dir(config))) {
-        return Status::error(Errc::Fatal, "--reverse: the state of an earlier reverse is at " + reverse_state_dir(config)
-                                              + "; if it is not wanted any more, drop its slot ferry_" + reverse_name(config)
-                                              + " at the target, remove that directory and run cutover again");
+    const std::string state = reverse_state_dir(config);
+    if (fs::exists(state) && !fs::is_empty(state)) {
+        return Status::error(Errc::Fatal, "--reverse: the state of an earlier reverse is at " + state
+                                              + "; if it is not wanted any more, remove it (and drop its slot ferry_"
+                                              + reverse_name(config) + " at a PostgreSQL target) and run cutover again");
     }
-    if (Status st = need(scalar(config.target.url, "SELECT setting = 'logical' FROM pg_settings WHERE name = 'wal_level'"),
-                         "the target (the new primary) needs wal_level = logical: set it, restart the server and run "
-                         "cutover again");
-        !st.ok()) {
-        return st;
+    // The new primary as the reverse's source.
+    Status source;
+    if (config.target.type == "mysql") {
+        capture::MysqlSourceConfig reverse_source{config.target.url, 0, config.source.tables};
+        auto catalog = capture::MysqlCatalog::connect(reverse_source, make_logger("cutover"));
+        source = catalog.ok() ? catalog.value()->check_server() : catalog.status();
+        if (!source.ok()) {
+            source = Status::error(source.code(), "--reverse: the target (the new primary) as a source: " + source.message());
+        }
+    } else {
+        source = verify::check_reverse_source_postgres(config.target.url, "ferry_" + reverse_name(config));
     }
-    if (Status st = need(scalar(config.target.url, "SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user"),
-                         "the target's user needs the REPLICATION attribute (ALTER ROLE ... REPLICATION)");
-        !st.ok()) {
-        return st;
+    if (!source.ok()) {
+        return source;
     }
-    if (Status st = need(scalar(config.target.url, "SELECT NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = $1)",
-                                {"ferry_" + reverse_name(config)}),
-                         "slot ferry_" + reverse_name(config) + " exists at the target already (an earlier reverse?): drop it "
-                         "(SELECT pg_drop_replication_slot('ferry_" + reverse_name(config) + "')) if it is not wanted");
-        !st.ok()) {
-        return st;
-    }
-    return need(scalar(config.source.url,
-                       "SELECT has_function_privilege($1, 'EXECUTE') AND "
-                       "has_function_privilege('pg_replication_origin_session_setup(text)', 'EXECUTE')",
-                       {"pg_replication_origin_create(text)"}),
-                "the source's user needs to be a superuser, or EXECUTE on pg_replication_origin_create and "
-                "pg_replication_origin_session_setup (the reverse marks what it writes there)");
+    // The old source as the reverse's target.
+    return config.source.type == "mysql"
+               ? verify::check_reverse_target_mysql(config.source.url, Config::reverse_server_id(config.name))
+               : verify::check_reverse_target_postgres(config.source.url);
 }
 
 Result<ReverseRun> start_reverse(const Config& config, const std::string& config_path, std::chrono::seconds limit) {

@@ -3,9 +3,9 @@
 // switch. The reverse is a pipeline of its own, `<name>_reverse` (`reverse_of: <name>`, `snapshot:
 // never`): its config is written next to the forward one (the URLs as written there, ${VAR}s kept)
 // and `ferry run` is started on it, while the source is frozen and the two databases are equal,
-// so its slot starts exactly at the switch. Its applier marks what it writes with a replication
-// origin that the forward pipeline's capture passes over; the old source stays read-only for
-// applications, the reverse's sessions write anyway.
+// so its stream starts exactly at the switch. Its applier marks what it writes (PostgreSQL: a
+// replication origin; MariaDB: a session server_id) so that the forward pipeline's capture passes
+// it over; the old source stays read-only for applications, the reverse's sessions write anyway.
 #pragma once
 
 #include <chrono>
@@ -23,8 +23,9 @@ struct ReverseRun {
     pid_t pid = 0;
 };
 
-// Before anything is frozen: both ends PostgreSQL, wal_level=logical and replication rights at the
-// target, replication origins usable at the source, and no earlier reverse's state or slot in the way.
+// Before anything is frozen: the target can be captured (PostgreSQL: wal_level=logical, replication
+// rights; MariaDB/MySQL: the binlog settings), the source can take the reverse's marked writes while
+// read-only, and no earlier reverse's state or slot is in the way.
 Status check_reverse(const Config& config);
 
 // Writes the reverse's config and starts `ferry run` on it in a process of its own (its output to

@@ -252,4 +252,21 @@ std::string pipeline_config(const std::string& name, const std::string& source_d
            + "]\ntarget:\n  type: postgres\n  url: " + target_dsn + "\nstate_dir: " + state_dir + "\n" + extra;
 }
 
+StartedReverse::StartedReverse(const std::string& cutover_output) {
+    const auto at = cutover_output.find("(pid ");
+    if (at == std::string::npos) {
+        throw std::runtime_error("cutover started no reverse: " + cutover_output);
+    }
+    pid_ = std::stol(cutover_output.substr(at + 5));
+}
+
+StartedReverse::~StartedReverse() {
+    ::kill(static_cast<pid_t>(pid_), SIGTERM);
+    eventually([&] {  // gone, or a zombie where nothing reaps orphans
+        std::string stat;
+        std::getline(std::ifstream("/proc/" + std::to_string(pid_) + "/stat"), stat);
+        return stat.empty() || stat.find(") Z ") != std::string::npos;
+    }, std::chrono::seconds(30));
+}
+
 }  // namespace ferry::test

@@ -76,6 +76,19 @@ std::pair<int, std::string> run_ferry(const std::vector<std::string>& args, cons
                                       std::chrono::milliseconds limit);
 
 // A scratch directory for one test (configs, state, logs), removed afterwards.
+// The reverse pipeline `ferry cutover --reverse` started (its pid, read from cutover's output), which
+// runs detached: stopped (SIGTERM) and waited for however the test ends.
+class StartedReverse {
+public:
+    explicit StartedReverse(const std::string& cutover_output);
+    ~StartedReverse();
+    StartedReverse(const StartedReverse&) = delete;
+    StartedReverse& operator=(const StartedReverse&) = delete;
+
+private:
+    long pid_ = 0;
+};
+
 class ScratchDir {
 public:
     ScratchDir();

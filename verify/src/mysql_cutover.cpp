@@ -99,6 +99,35 @@ Result<std::unique_ptr<SourceFreeze>> freeze_mysql(const std::string& url) {
     return std::unique_ptr<SourceFreeze>(std::make_unique<MyFreeze>(url, was_read_only));
 }
 
+Status check_reverse_target_mysql(const std::string& url, std::uint32_t server_id) {
+    auto conn = connect(url);
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    my::Connection& c = conn.value();
+    // MariaDB's read_only stops everyone without READ_ONLY ADMIN (10.5.2 on; SUPER before), MySQL's
+    // everyone without SUPER.
+    const std::string privilege = c.is_mariadb() && c.server_version() >= 100502 ? "READ_ONLY ADMIN" : "SUPER";
+    auto granted = c.query_row("SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = "
+                                   + c.literal(privilege)
+                                   + " AND GRANTEE = CONCAT(QUOTE(SUBSTRING_INDEX(CURRENT_USER(), '@', 1)), '@', "
+                                     "QUOTE(SUBSTRING_INDEX(CURRENT_USER(), '@', -1)))",
+                               "reading the user's privileges");
+    if (!granted.ok()) {
+        return granted.status();
+    }
+    if (!granted.value() || my::field(*granted.value(), 0) == "0") {
+        return Status::error(Errc::Fatal, "--reverse: the source's user needs the " + privilege
+                                              + " privilege, to write while the source is read-only for applications");
+    }
+    if (Status st = c.run("SET SESSION server_id = " + std::to_string(server_id), "writing under a server_id of its own");
+        !st.ok()) {
+        return Status::error(Errc::Fatal, "--reverse: " + st.message() + " (the reverse marks what it writes with a "
+                                                                          "server_id of its own: MariaDB, and a user that may set it)");
+    }
+    return {};
+}
+
 Result<std::vector<KeyCounter>> mysql_counters(const std::string& url, const std::vector<TableSchema>& tables) {
     auto conn = connect(url);
     if (!conn.ok()) {

@@ -257,6 +257,53 @@ Result<std::vector<SequenceMove>> carry_sequences(const std::string& source_conn
     return moves;
 }
 
+namespace {
+
+Status need(pq::Connection& conn, const std::string& sql, const std::vector<std::optional<std::string>>& params,
+            const std::string& why) {
+    auto answer = scalar(conn, sql, params, "checking what --reverse needs");
+    if (!answer.ok()) {
+        return answer.status();
+    }
+    return answer.value() == "t" ? Status() : Status::error(Errc::Fatal, "--reverse: " + why);
+}
+
+}  // namespace
+
+Status check_reverse_source_postgres(const std::string& conninfo, const std::string& slot) {
+    auto conn = connect_writable(conninfo);
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    if (Status st = need(conn.value(), "SELECT setting = 'logical' FROM pg_settings WHERE name = 'wal_level'", {},
+                         "the target (the new primary) needs wal_level = logical: set it, restart the server and run "
+                         "cutover again");
+        !st.ok()) {
+        return st;
+    }
+    if (Status st = need(conn.value(), "SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user", {},
+                         "the target's user needs the REPLICATION attribute (ALTER ROLE ... REPLICATION)");
+        !st.ok()) {
+        return st;
+    }
+    return need(conn.value(), "SELECT NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = $1)", {slot},
+                "slot " + slot + " exists at the target already (an earlier reverse?): drop it (SELECT "
+                "pg_drop_replication_slot('" + slot + "')) if it is not wanted");
+}
+
+Status check_reverse_target_postgres(const std::string& conninfo) {
+    auto conn = connect_writable(conninfo);
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    return need(conn.value(),
+                "SELECT has_function_privilege('pg_replication_origin_create(text)', 'EXECUTE') AND "
+                "has_function_privilege('pg_replication_origin_session_setup(text)', 'EXECUTE')",
+                {},
+                "the source's user needs to be a superuser, or EXECUTE on pg_replication_origin_create and "
+                "pg_replication_origin_session_setup (the reverse marks what it writes there)");
+}
+
 Result<std::vector<KeyCounter>> postgres_counters(const std::string& conninfo, const std::vector<TableSchema>& tables) {
     auto conn = connect_writable(conninfo);
     if (!conn.ok()) {

@@ -23,7 +23,11 @@ Result<my::Connection> connect_target(const MysqlTargetConfig& config, std::stri
     if (!conn.ok()) {
         return conn.status();
     }
-    for (const char* sql : {"SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", "SET SESSION foreign_key_checks = 0"}) {
+    std::vector<std::string> setup{"SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", "SET SESSION foreign_key_checks = 0"};
+    if (config.session_server_id != 0) {
+        setup.push_back("SET SESSION server_id = " + std::to_string(config.session_server_id));
+    }
+    for (const auto& sql : setup) {
         if (Status st = conn.value().run(sql, std::string(purpose) + ": session set-up"); !st.ok()) {
             return st;
         }

@@ -502,7 +502,7 @@ Status TransactionAssembler::on_rows(const DecodedEvent& ev, std::deque<Event>& 
     if (it == tables_.end()) {
         return Status::error(Errc::Corruption, "a rows event at " + where(ev) + " without its table map");
     }
-    if (!it->second.schema) {
+    if (!it->second.schema || (skip_server_id_ != 0 && ev.header.server_id == skip_server_id_)) {
         return {};
     }
     auto images = decode_row_images(rows.value(), it->second.map, charsets_);

@@ -33,6 +33,9 @@ public:
     void set_scope(std::vector<TablePattern> patterns, std::optional<BinlogPosition> catalog_read_after,
                    std::map<TableId, BinlogPosition> schema_valid_from);
 
+    // Row events written under `server_id` are passed over (0: none).
+    void skip_server_id(std::uint32_t server_id) { skip_server_id_ = server_id; }
+
     // Consumes one whole event (header, body, checksum); appends the events it completes to `out`.
     Status feed(std::string_view event, std::deque<Event>& out);
 
@@ -77,6 +80,7 @@ private:
     bool mariadb_ = true;
     std::string file_;
     BinlogPosition position_;
+    std::uint32_t skip_server_id_ = 0;
     GtidState gtid_;
     std::unordered_map<std::uint64_t, MappedTable> tables_;
 

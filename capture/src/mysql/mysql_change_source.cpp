@@ -159,6 +159,7 @@ Result<std::unique_ptr<ChangeSource>> open_mysql_change_source(const MysqlSource
     }
     mysql::TransactionAssembler assembler(tables, std::move(charsets).value(), start, config.max_batch_changes);
     assembler.set_scope(config.tables, scope.catalog_read_after, scope.schema_valid_from);
+    assembler.skip_server_id(config.skip_server_id);
     return std::unique_ptr<ChangeSource>(std::make_unique<MysqlChangeSource>(std::move(conn).value(), std::move(rpl),
                                                                              std::move(assembler), std::move(log)));
 }

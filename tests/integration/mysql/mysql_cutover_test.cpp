@@ -1,7 +1,10 @@
 // `ferry cutover` with MariaDB ends: MariaDB -> PostgreSQL under a steady write load with the
 // source frozen (the server's read_only), AUTO_INCREMENT carried to the target as an identity; the
-// source writable again when cutover fails; PostgreSQL -> MariaDB with a serial column.
+// source writable again when cutover fails; PostgreSQL -> MariaDB with a serial column; the reverse
+// (PostgreSQL back to a frozen MariaDB) without loops.
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "bank_workload.hpp"
 
@@ -140,6 +143,51 @@ TEST(MysqlCutover, PostgresToMariaDbCarriesASerialAsAutoIncrement) {
     EXPECT_NE(out.find("sequence     AUTO_INCREMENT (cut_p2m.items.id) at the target: next 502 (created)"), std::string::npos) << out;
     target.run("INSERT INTO " + name + ".items (label) VALUES ('after the switch')");
     EXPECT_EQ(my_scalar(target, "SELECT id FROM " + name + ".items WHERE label = 'after the switch'"), "502");
+    ferry.terminate();
+    EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
+}
+
+// MariaDB -> PostgreSQL, then back: after the switch the application writes to PostgreSQL; the
+// reverse carries that to the MariaDB source, which stays read-only for applications, and the
+// forward pipeline passes the reverse's binlog events over (they carry the reverse's server_id).
+TEST(MysqlCutover, ReverseCarriesWritesBackToTheFrozenMariaDb) {
+    const std::string name = "cut_rev";
+    MysqlDb source(name);
+    TestDb target(env("FERRY_TEST_PG_TARGET"), name);
+    ScratchDir dir;
+    source.run("CREATE TABLE " + name + ".orders (id bigint AUTO_INCREMENT PRIMARY KEY, account int NOT NULL, "
+               "amount decimal(10,2) NOT NULL)");
+    source.run("INSERT INTO " + name + ".orders (account, amount) SELECT seq % 100, seq / 100 FROM " + name + ".seq_1_to_1000");
+    const std::string cfg = config(dir, name, source.url(), target.dsn(), name + ".orders", "info");
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("ferry.log"));
+    ASSERT_TRUE(eventually([&] { return ferry.log().find("reading the binlog") != std::string::npos; }, 120s)) << ferry.log();
+    struct Thaw {  // the shared server is writable again however the test ends
+        MysqlDb& db;
+        ~Thaw() { db.run("SET GLOBAL read_only = OFF"); }
+    } thaw{source};
+    auto [code, out] = run_ferry({"cutover", "-c", cfg, "--freeze-source", "--reverse", "--timeout", "60"},
+                                 dir.path("cutover.log"), 300s);
+    ASSERT_EQ(code, 0) << out << ferry.log();
+    EXPECT_NE(out.find("reverse      replication back from the target runs (pid "), std::string::npos) << out;
+    const StartedReverse reverse(out);
+    EXPECT_EQ(read_only(source), "1");  // for applications, until a rollback
+    // The application at PostgreSQL now.
+    const std::string id = target.scalar("INSERT INTO " + name + ".orders (account, amount) VALUES (7, 1) RETURNING id");
+    const std::string xmin = target.scalar("UPDATE " + name + ".orders SET amount = 99 WHERE id = 5 RETURNING xmin");
+    target.exec("DELETE FROM " + name + ".orders WHERE id = 10");
+    const std::string reverse_log = dir.path(name + "_reverse.log");
+    ASSERT_TRUE(eventually([&] {
+        return my_scalar(source, "SELECT CONCAT(account, '|', amount) FROM " + name + ".orders WHERE id = " + id) == "7|1.00"
+               && my_scalar(source, "SELECT amount FROM " + name + ".orders WHERE id = 5") == "99.00"
+               && my_scalar(source, "SELECT COUNT(*) FROM " + name + ".orders WHERE id = 10") == "0";
+    }, 60s)) << std::ifstream(reverse_log).rdbuf();
+    // The forward pipeline reads past the reverse's events without applying them again.
+    ASSERT_TRUE(eventually([&] {
+        auto [status_code, status] = run_ferry({"status", "-c", cfg, "--json"}, dir.path("status.log"), 60s);
+        return status.find("\"lag_bytes\":0,") != std::string::npos;
+    }, 60s)) << ferry.log();
+    EXPECT_EQ(target.scalar("SELECT xmin FROM " + name + ".orders WHERE id = 5"), xmin);
+    EXPECT_EQ(pg_orders(target, name), my_orders(source, name));
     ferry.terminate();
     EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
 }

@@ -1,6 +1,5 @@
 // `ferry cutover` between two real PostgreSQL servers, beside a running pipeline.
 #include <libpq-fe.h>
-#include <signal.h>
 
 #include <atomic>
 #include <fstream>
@@ -150,19 +149,7 @@ TEST_F(CutoverTest, ReverseRunsBackWithoutLoops) {
                              "— safe to switch"}) {
         EXPECT_NE(out.find(line), std::string::npos) << line << " in\n" << out;
     }
-    const auto at = out.find("(pid ") + 5;
-    const pid_t reverse = static_cast<pid_t>(std::stol(out.substr(at, out.find(')', at) - at)));
-    struct StopReverse {  // it runs detached: stopped however the test ends
-        pid_t pid;
-        ~StopReverse() {
-            ::kill(pid, SIGTERM);
-            eventually([&] {  // gone, or a zombie where nothing reaps orphans
-                std::string stat;
-                std::getline(std::ifstream("/proc/" + std::to_string(pid) + "/stat"), stat);
-                return stat.empty() || stat.find(") Z ") != std::string::npos;
-            }, 30s);
-        }
-    } stop_reverse{reverse};
+    const StartedReverse reverse(out);
     const std::string reverse_log = scratch_.path(name_ + "_reverse.log");
     // Applications cannot write to the old source.
     EXPECT_NE(app_scalar(src_->dsn(), "INSERT INTO orders (note) VALUES ('stray') RETURNING 'ok'").find("read-only"),

@@ -197,7 +197,7 @@ TEST(Config, HttpListenerTakesHostAndPort) {
     }
 }
 
-TEST(Config, ReverseOfNamesTheForwardPipelineBetweenPostgresDatabases) {
+TEST(Config, ReverseOfNamesTheForwardPipeline) {
     Config c;
     ASSERT_TRUE(parse_config(std::string(kValid) + "reverse_of: shop_old\n", c).empty());
     EXPECT_EQ(c.reverse_of, "shop_old");
@@ -209,7 +209,9 @@ TEST(Config, ReverseOfNamesTheForwardPipelineBetweenPostgresDatabases) {
     to_mysql.replace(to_mysql.find("host=127.0.0.1 port=5433 dbname=shop"), 36, "mysql://u@127.0.0.1:3306/");
     Config mysql;
     ASSERT_TRUE(parse_config(to_mysql, mysql).empty()) << parse_config(to_mysql, mysql).front();
-    EXPECT_TRUE(has_problem(parse_config(to_mysql + "reverse_of: shop\n", mysql), "between PostgreSQL databases only"));
+    ASSERT_TRUE(parse_config(to_mysql + "reverse_of: shop\n", mysql).empty());
+    EXPECT_NE(Config::reverse_server_id("shop"), Config::reverse_server_id("shop2"));
+    EXPECT_GE(Config::reverse_server_id("shop"), 1U << 30);
 }
 
 }  // namespace

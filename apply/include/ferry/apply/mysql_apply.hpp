@@ -24,6 +24,9 @@ struct MysqlTargetConfig {
     std::string url;       // mysql://user:password@host:port/
     std::string pipeline;  // key of this pipeline's row in _ferry.applied_position
     std::size_t batch_bytes = 4U << 20U;  // values per bulk execution, at most
+    // Sessions write under this server_id (SET SESSION server_id, MariaDB), so that a capture of
+    // this server's binlog can tell their transactions from the application's; 0: the server's own.
+    std::uint32_t session_server_id = 0;
 };
 
 // "" when `url` is a valid mysql:// URL, else why not.

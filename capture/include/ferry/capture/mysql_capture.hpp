@@ -49,6 +49,9 @@ struct MysqlSourceConfig {
     // locks; the stream converges the rows). false: each reader stays in one snapshot, for copies no
     // stream follows (snapshot: only).
     bool renew_snapshots = true;
+    // Row events written under this server_id are passed over: what this pipeline's reverse applied
+    // at the source (its sessions set it), which must not come back. 0: none.
+    std::uint32_t skip_server_id = 0;
 };
 
 class MysqlCatalog {

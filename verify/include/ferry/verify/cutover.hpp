@@ -84,4 +84,14 @@ Result<std::vector<KeyCounter>> mysql_counters(const std::string& url, const std
 Result<std::vector<SequenceMove>> set_postgres_counters(const std::string& conninfo, const std::vector<KeyCounter>& counters);
 Result<std::vector<SequenceMove>> set_mysql_counters(const std::string& url, const std::vector<KeyCounter>& counters);
 
+// `ferry cutover --reverse`: whether the databases can carry replication the other way (Errc::Fatal
+// saying what to change). The new primary as a PostgreSQL source: wal_level=logical, a REPLICATION
+// user, no `slot` yet (a MariaDB/MySQL source is checked by its capture's own check).
+Status check_reverse_source_postgres(const std::string& conninfo, const std::string& slot);
+// The old source as a target, taking the reverse's writes while read-only for applications.
+// PostgreSQL: replication origins usable.
+Status check_reverse_target_postgres(const std::string& conninfo);
+// MariaDB/MySQL: READ_ONLY ADMIN (MariaDB) or SUPER, and sessions may write under `server_id`.
+Status check_reverse_target_mysql(const std::string& url, std::uint32_t server_id);
+
 }  // namespace ferry::verify
