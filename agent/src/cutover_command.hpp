@@ -4,7 +4,8 @@
 // asked), and ends with a verdict. With --freeze-source the
 // source is read-only from before the end point until the verdict (or, with --keep-frozen and an
 // equal verdict, until the operator undoes it), and writable again whenever cutover fails or is
-// interrupted.
+// interrupted. With a Kafka target there is nothing to verify or carry: cutover drains the pipeline
+// up to the end point.
 #pragma once
 
 #include <chrono>

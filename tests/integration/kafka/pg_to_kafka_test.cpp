@@ -147,6 +147,29 @@ TEST_F(PgToKafka, EveryTypeAsDebeziumRecordsBySnapshotAndStream) {
     EXPECT_EQ(ferry->wait(30s), 0) << ferry->log();
 }
 
+TEST_F(PgToKafka, CutoverDrainsThePipelineUpToTheEndPoint) {
+    src_->exec("CREATE TABLE t (id int PRIMARY KEY, v int)");
+    make_topics({"t"});
+    write_config({"t"});
+    auto ferry = start_ferry();
+    ASSERT_TRUE(eventually([&] { return ferry->log().find("streaming from slot") != std::string::npos; }, 60s)) << ferry->log();
+    src_->exec("INSERT INTO t SELECT g, g FROM generate_series(1, 500) g");
+    auto [code, out] = run_ferry({"cutover", "-c", config_path_, "--freeze-source"}, scratch_.path("cutover.log"), 120s);
+    EXPECT_EQ(code, 0) << out << ferry->log();
+    for (const char* line : {"frozen       the source is read-only", "caught up    the pipeline applied up to",
+                             "thawed       writes were paused for", "is in Kafka — safe to switch"}) {
+        EXPECT_NE(out.find(line), std::string::npos) << line << " in " << out;
+    }
+    EXPECT_EQ(out.find("verified"), std::string::npos) << out;  // nothing to compare in Kafka
+    EXPECT_EQ(records({"t"}, 500).size(), 500U);  // durable in Kafka once cutover said so
+    EXPECT_EQ(src_->scalar("SELECT count(*) FROM t"), "500");
+    auto [refused, refused_out] = run_ferry({"cutover", "-c", config_path_, "--freeze-source", "--reverse"},
+                                            scratch_.path("reverse.log"), 60s);
+    EXPECT_EQ(refused, 2) << refused_out;
+    ferry->terminate();
+    EXPECT_EQ(ferry->wait(30s), 0) << ferry->log();
+}
+
 TEST_F(PgToKafka, ARejectedPropertyOrAnUnreachableBrokerIsAClearError) {
     src_->exec("CREATE TABLE t (id int PRIMARY KEY)");
     write_config({"t"}, "  properties: {compression.type: brotli}\n");
