@@ -10,7 +10,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "target_session.hpp"
 #include "../applied_position.hpp"
 #include "../column_steps.hpp"
 #include "../unfit_value.hpp"
@@ -20,6 +19,7 @@
 #include "mysql_to_pg.hpp"
 #include "statement_builder.hpp"
 #include "target_catalog.hpp"
+#include "target_session.hpp"
 
 namespace ferry::apply {
 

@@ -4,13 +4,13 @@
 // the resume key in _ferry.snapshot_checkpoint, and a restart continues after that key.
 #include <map>
 
-#include "target_session.hpp"
 #include "../unfit_value.hpp"
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
 #include "ferry/pq/connection.hpp"
 #include "mysql_binary_copy.hpp"
 #include "mysql_to_pg.hpp"
+#include "target_session.hpp"
 
 namespace ferry::apply {
 

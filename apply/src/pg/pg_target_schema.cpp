@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <set>
 
-#include "target_session.hpp"
 #include "ferry/apply/pg_apply.hpp"
 #include "ferry/core/names.hpp"
 #include "mysql_to_pg.hpp"
 #include "ferry/pq/connection.hpp"
 #include "target_catalog.hpp"
+#include "target_session.hpp"
 
 namespace ferry::apply {
 

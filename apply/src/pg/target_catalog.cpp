@@ -1,5 +1,5 @@
-#include "target_session.hpp"
 #include "target_catalog.hpp"
+#include "target_session.hpp"
 
 #include <optional>
 #include <set>

@@ -236,8 +236,8 @@ Status TransactionAssembler::feed(std::string_view event, std::deque<Event>& out
             return Status::error(Errc::Unsupported, "compressed transaction payloads at " + where(ev)
                                                         + ": set binlog_transaction_compression=OFF on the source");
         case kMariaGtidListEvent: case kMariaBinlogCheckpoint: case kMysqlPreviousGtidsEvent:
-            // A new file's preamble, outside any transaction: resuming after it skips nothing, and
-            // the server's position (SHOW MASTER STATUS) after a rotation is past it.
+            // Between transactions (a new file's preamble, checkpoints): resuming after it skips
+            // nothing, and the server's position (SHOW MASTER STATUS) after a rotation is past it.
             if (!in_group_ && position_.file == file_ && ev.header.next_position > position_.offset) {
                 position_.offset = ev.header.next_position;
             }
