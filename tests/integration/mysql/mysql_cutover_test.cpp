@@ -1,7 +1,7 @@
 // `ferry cutover` with MariaDB ends: MariaDB -> PostgreSQL under a steady write load with the
 // source frozen (the server's read_only), AUTO_INCREMENT carried to the target as an identity; the
 // source writable again when cutover fails; PostgreSQL -> MariaDB with a serial column; the reverse
-// (PostgreSQL back to a frozen MariaDB) without loops.
+// both ways between the engines, without loops.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -127,14 +127,21 @@ TEST(MysqlCutover, AFailedCutoverLeavesTheSourceWritable) {
     EXPECT_EQ(read_only(source), "0");
 }
 
+// `name`.items (id serial) at the PostgreSQL source with `rows` rows, and the config of a pipeline
+// that carries it to the MariaDB target.
+std::string items_to_mariadb(TestDb& source, const ScratchDir& dir, const std::string& name, int rows) {
+    source.exec("CREATE SCHEMA " + name + "; CREATE TABLE " + name + ".items (id serial PRIMARY KEY, label text NOT NULL)");
+    source.exec("INSERT INTO " + name + ".items (label) SELECT 'item ' || g FROM generate_series(1, " + std::to_string(rows)
+                + ") g");
+    return config(dir, name, source.dsn(), env("FERRY_TEST_MYSQL_TARGET"), name + ".items", "info");
+}
+
 TEST(MysqlCutover, PostgresToMariaDbCarriesASerialAsAutoIncrement) {
     const std::string name = "cut_p2m";
     TestDb source(env("FERRY_TEST_PG_SOURCE"), name);
     MysqlDb target(name, env("FERRY_TEST_MYSQL_TARGET"));
     ScratchDir dir;
-    source.exec("CREATE SCHEMA " + name + "; CREATE TABLE " + name + ".items (id serial PRIMARY KEY, label text NOT NULL)");
-    source.exec("INSERT INTO " + name + ".items (label) SELECT 'item ' || g FROM generate_series(1, 500) g");
-    const std::string cfg = config(dir, name, source.dsn(), env("FERRY_TEST_MYSQL_TARGET"), name + ".items", "info");
+    const std::string cfg = items_to_mariadb(source, dir, name, 500);
     FerryProcess ferry({"run", "-c", cfg}, dir.path("ferry.log"));
     ASSERT_TRUE(eventually([&] { return ferry.log().find("streaming from slot") != std::string::npos; }, 120s)) << ferry.log();
     source.exec("INSERT INTO " + name + ".items (label) VALUES ('streamed')");  // 501
@@ -188,6 +195,48 @@ TEST(MysqlCutover, ReverseCarriesWritesBackToTheFrozenMariaDb) {
     }, 60s)) << ferry.log();
     EXPECT_EQ(target.scalar("SELECT xmin FROM " + name + ".orders WHERE id = 5"), xmin);
     EXPECT_EQ(pg_orders(target, name), my_orders(source, name));
+    ferry.terminate();
+    EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
+}
+
+// PostgreSQL -> MariaDB, then back: the reverse reads MariaDB's binlog and writes into the frozen
+// PostgreSQL source under its replication origin, which the forward capture passes over (a trigger
+// at MariaDB counts the writes each row gets: the application's update, once).
+TEST(MysqlCutover, ReverseFromMariaDbIntoTheFrozenPostgresSource) {
+    const std::string name = "cut_prev";
+    TestDb source(env("FERRY_TEST_PG_SOURCE"), name);
+    MysqlDb target(name, env("FERRY_TEST_MYSQL_TARGET"));
+    ScratchDir dir;
+    const std::string cfg = items_to_mariadb(source, dir, name, 300);
+    FerryProcess ferry({"run", "-c", cfg}, dir.path("ferry.log"));
+    ASSERT_TRUE(eventually([&] { return ferry.log().find("streaming from slot") != std::string::npos; }, 120s)) << ferry.log();
+    ASSERT_TRUE(eventually([&] { return my_scalar(target, "SELECT COUNT(*) FROM " + name + ".items") == "300"; }, 60s));
+    target.run("CREATE TABLE " + name + ".writes (id int PRIMARY KEY, n int NOT NULL)");
+    target.run("CREATE TRIGGER " + name + ".count_writes AFTER UPDATE ON " + name + ".items FOR EACH ROW INSERT INTO " + name
+               + ".writes VALUES (NEW.id, 1) ON DUPLICATE KEY UPDATE n = n + 1");
+    auto [code, out] = run_ferry({"cutover", "-c", cfg, "--freeze-source", "--reverse", "--timeout", "60"},
+                                 dir.path("cutover.log"), 300s);
+    ASSERT_EQ(code, 0) << out << ferry.log();
+    const StartedReverse reverse(out);
+    EXPECT_EQ(source.scalar("SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting WHERE setrole = 0 AND "
+                            "setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+              "default_transaction_read_only=on");  // for applications' new sessions
+    // The application at MariaDB now.
+    target.run("INSERT INTO " + name + ".items (label) VALUES ('at the new primary')");
+    target.run("UPDATE " + name + ".items SET label = 'changed at the new primary' WHERE id = 5");
+    target.run("DELETE FROM " + name + ".items WHERE id = 10");
+    const std::string reverse_log = dir.path(name + "_reverse.log");
+    ASSERT_TRUE(eventually([&] {
+        return source.scalar("SELECT count(*) FROM " + name + ".items WHERE id = 301 AND label = 'at the new primary'") == "1"
+               && source.scalar("SELECT label FROM " + name + ".items WHERE id = 5") == "changed at the new primary"
+               && source.scalar("SELECT count(*) FROM " + name + ".items WHERE id = 10") == "0";
+    }, 60s)) << std::ifstream(reverse_log).rdbuf();
+    const std::string after = source.scalar("SELECT pg_current_wal_lsn()");
+    ASSERT_TRUE(eventually([&] {
+        return source.scalar("SELECT confirmed_flush_lsn >= '" + after + "'::pg_lsn FROM pg_replication_slots WHERE "
+                             "slot_name = 'ferry_" + name + "'") == "t";
+    }, 60s)) << ferry.log();
+    EXPECT_EQ(my_scalar(target, "SELECT n FROM " + name + ".writes WHERE id = 5"), "1");  // not written back again
     ferry.terminate();
     EXPECT_EQ(ferry.wait(30s), 0) << ferry.log();
 }
