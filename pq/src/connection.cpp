@@ -61,6 +61,17 @@ std::string conninfo_database(const std::string& conninfo) {
     return db.empty() ? option_value(opts.get(), "user") : db;
 }
 
+Result<Connection> Connection::connect_writable(const std::string& conninfo, std::string_view purpose) {
+    auto conn = connect(conninfo, Mode::Normal, purpose);
+    if (!conn.ok()) {
+        return conn.status();
+    }
+    if (Status st = conn.value().run("SET default_transaction_read_only = off", "setting up the session"); !st.ok()) {
+        return st;
+    }
+    return conn;
+}
+
 Result<Connection> Connection::connect(const std::string& conninfo, Mode mode, std::string_view purpose) {
     auto opts = parse(conninfo, nullptr);
     std::string options = kSessionOptions;

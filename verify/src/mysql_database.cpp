@@ -78,7 +78,6 @@ public:
 
     Result<std::vector<TextRow>> rows_with_keys(const std::vector<Key>& keys) override {
         std::vector<TextRow> rows;
-        constexpr std::size_t kKeysPerQuery = 1000;
         for (std::size_t first = 0; first < keys.size(); first += kKeysPerQuery) {
             std::string list;
             for (std::size_t i = first; i < std::min(keys.size(), first + kKeysPerQuery); ++i) {

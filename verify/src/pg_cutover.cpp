@@ -9,18 +9,6 @@ namespace ferry::verify {
 
 namespace {
 
-// Our own sessions run read-write whatever the database's default says.
-Result<pq::Connection> connect_writable(const std::string& conninfo) {
-    auto conn = pq::Connection::connect(conninfo, pq::Mode::Normal, "cutover");
-    if (!conn.ok()) {
-        return conn.status();
-    }
-    if (Status st = conn.value().run("SET default_transaction_read_only = off", "setting up the session"); !st.ok()) {
-        return st;
-    }
-    return conn;
-}
-
 Result<std::string> scalar(pq::Connection& conn, const std::string& sql, const std::vector<std::optional<std::string>>& params,
                            std::string_view what) {
     auto res = conn.exec_params(sql, params, what);
@@ -56,7 +44,7 @@ public:
 
 private:
     Status run_undo() override {
-        auto conn = connect_writable(conninfo_);
+        auto conn = pq::Connection::connect_writable(conninfo_, "cutover");
         return conn.ok() ? conn.value().run(undo_sql(), "making the source writable again") : conn.status();
     }
 
@@ -97,7 +85,7 @@ Status PgFreeze::end_sessions(pq::Connection& conn) {
 }  // namespace
 
 Result<std::unique_ptr<SourceFreeze>> freeze_postgres(const std::string& conninfo) {
-    auto conn = connect_writable(conninfo);
+    auto conn = pq::Connection::connect_writable(conninfo, "cutover");
     if (!conn.ok()) {
         return conn.status();
     }
@@ -217,8 +205,8 @@ Result<std::string> target_sequence(pq::Connection& conn, const std::string& tab
 
 Result<std::vector<SequenceMove>> carry_sequences(const std::string& source_conninfo, const std::string& target_conninfo,
                                                   const std::vector<TableSchema>& tables) {
-    auto source = connect_writable(source_conninfo);
-    auto target = source.ok() ? connect_writable(target_conninfo) : Result<pq::Connection>(source.status());
+    auto source = pq::Connection::connect_writable(source_conninfo, "cutover");
+    auto target = source.ok() ? pq::Connection::connect_writable(target_conninfo, "cutover") : Result<pq::Connection>(source.status());
     if (!target.ok()) {
         return target.status();
     }
@@ -271,7 +259,7 @@ Status need(pq::Connection& conn, const std::string& sql, const std::vector<std:
 }  // namespace
 
 Status check_reverse_source_postgres(const std::string& conninfo, const std::string& slot) {
-    auto conn = connect_writable(conninfo);
+    auto conn = pq::Connection::connect_writable(conninfo, "cutover");
     if (!conn.ok()) {
         return conn.status();
     }
@@ -292,7 +280,7 @@ Status check_reverse_source_postgres(const std::string& conninfo, const std::str
 }
 
 Status check_reverse_target_postgres(const std::string& conninfo) {
-    auto conn = connect_writable(conninfo);
+    auto conn = pq::Connection::connect_writable(conninfo, "cutover");
     if (!conn.ok()) {
         return conn.status();
     }
@@ -305,7 +293,7 @@ Status check_reverse_target_postgres(const std::string& conninfo) {
 }
 
 Result<std::vector<KeyCounter>> postgres_counters(const std::string& conninfo, const std::vector<TableSchema>& tables) {
-    auto conn = connect_writable(conninfo);
+    auto conn = pq::Connection::connect_writable(conninfo, "cutover");
     if (!conn.ok()) {
         return conn.status();
     }
@@ -324,7 +312,7 @@ Result<std::vector<KeyCounter>> postgres_counters(const std::string& conninfo, c
 }
 
 Result<std::vector<SequenceMove>> set_postgres_counters(const std::string& conninfo, const std::vector<KeyCounter>& counters) {
-    auto conn = connect_writable(conninfo);
+    auto conn = pq::Connection::connect_writable(conninfo, "cutover");
     if (!conn.ok()) {
         return conn.status();
     }

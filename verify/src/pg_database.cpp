@@ -2,6 +2,7 @@
 // rows read for canonical digests (pg_row_scanner.cpp).
 #include "ferry/core/names.hpp"
 #include "pg_key_sql.hpp"
+#include "table_keys.hpp"
 
 namespace ferry::verify {
 

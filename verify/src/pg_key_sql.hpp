@@ -49,7 +49,6 @@ private:
     std::vector<PgKeyColumn> keys_;
 };
 
-inline constexpr std::size_t kKeysPerQuery = 1000;  // keys bound in one statement
 
 // A column as this database has it.
 struct PgColumnInfo {

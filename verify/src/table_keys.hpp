@@ -8,6 +8,8 @@
 
 namespace ferry::verify {
 
+inline constexpr std::size_t kKeysPerQuery = 1000;  // keys looked up in one statement
+
 // Indexes of the key columns: the primary key's, in its order (its index serves the chunks' ORDER
 // BY), else the replica identity's in column order; empty for a table without a key.
 inline std::vector<std::size_t> key_column_indexes(const TableSchema& table) {

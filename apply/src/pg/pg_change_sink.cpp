@@ -487,7 +487,7 @@ Status PgChangeSink::sync() {
 }  // namespace
 
 Result<std::unique_ptr<ChangeSink>> open_change_sink(const PgTargetConfig& config, LoggerPtr log) {
-    auto conn = connect_target(config.conninfo, "apply");
+    auto conn = pq::Connection::connect_writable(config.conninfo, "apply");
     if (!conn.ok()) {
         return conn.status();
     }

@@ -10,7 +10,6 @@
 #include "ferry/pq/connection.hpp"
 #include "mysql_binary_copy.hpp"
 #include "mysql_to_pg.hpp"
-#include "target_session.hpp"
 
 namespace ferry::apply {
 
@@ -304,7 +303,7 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<SnapshotLoader>> open_snapshot_loader(const PgTargetConfig& config) {
-    auto conn = connect_target(config.conninfo, "snapshot loader");
+    auto conn = pq::Connection::connect_writable(config.conninfo, "snapshot loader");
     if (!conn.ok()) {
         return conn.status();
     }

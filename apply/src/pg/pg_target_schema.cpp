@@ -9,7 +9,6 @@
 #include "mysql_to_pg.hpp"
 #include "ferry/pq/connection.hpp"
 #include "target_catalog.hpp"
-#include "target_session.hpp"
 
 namespace ferry::apply {
 
@@ -95,7 +94,7 @@ Status prepare_target(const PgTargetConfig& config, const SourceCatalog& source_
             catalog.types.insert(catalog.types.end(), translated.types.begin(), translated.types.end());
         }
     }
-    auto conn = connect_target(config.conninfo, "target setup");
+    auto conn = pq::Connection::connect_writable(config.conninfo, "target setup");
     if (!conn.ok()) {
         return conn.status();
     }
@@ -127,7 +126,7 @@ Status prepare_target(const PgTargetConfig& config, const SourceCatalog& source_
 }
 
 Status forget_applied_position(const PgTargetConfig& config) {
-    auto conn = connect_target(config.conninfo, "target setup");
+    auto conn = pq::Connection::connect_writable(config.conninfo, "target setup");
     if (!conn.ok()) {
         return conn.status();
     }
@@ -145,7 +144,7 @@ Status forget_applied_position(const PgTargetConfig& config) {
 }
 
 Status drop_target_columns(const PgTargetConfig& config, const TableId& table, const std::vector<std::string>& columns) {
-    auto conn = connect_target(config.conninfo, "target setup");
+    auto conn = pq::Connection::connect_writable(config.conninfo, "target setup");
     if (!conn.ok()) {
         return conn.status();
     }

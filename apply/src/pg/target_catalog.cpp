@@ -1,5 +1,4 @@
 #include "target_catalog.hpp"
-#include "target_session.hpp"
 
 #include <optional>
 #include <set>
@@ -61,7 +60,7 @@ Status add_enum_labels(const std::string& conninfo, const std::vector<UserType>&
             continue;
         }
         if (!conn) {
-            auto c = connect_target(conninfo, "enum labels");
+            auto c = pq::Connection::connect_writable(conninfo, "enum labels");
             if (!c.ok()) {
                 return c.status();
             }

@@ -2,17 +2,6 @@
 
 namespace ferry::apply {
 
-Result<pq::Connection> connect_target(const std::string& conninfo, std::string_view purpose) {
-    auto conn = pq::Connection::connect(conninfo, pq::Mode::Normal, purpose);
-    if (!conn.ok()) {
-        return conn.status();
-    }
-    if (Status st = conn.value().run("SET default_transaction_read_only = off", "setting up the session"); !st.ok()) {
-        return st;
-    }
-    return conn;
-}
-
 Status mark_replication_origin(pq::Connection& conn, const std::string& origin) {
     for (const char* sql : {"SELECT pg_replication_origin_create($1) WHERE NOT EXISTS "
                             "(SELECT FROM pg_replication_origin WHERE roname = $1)",

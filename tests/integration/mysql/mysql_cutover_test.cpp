@@ -44,15 +44,22 @@ std::vector<std::string> pg_orders(TestDb& db, const std::string& name) {
     return out;
 }
 
+// `name`.orders (id AUTO_INCREMENT) at the MariaDB source with `rows` rows, and the config of a
+// pipeline that carries it to the PostgreSQL target.
+std::string orders_to_postgres(MysqlDb& source, const TestDb& target, const ScratchDir& dir, const std::string& name, int rows) {
+    source.run("CREATE TABLE " + name + ".orders (id bigint AUTO_INCREMENT PRIMARY KEY, account int NOT NULL, "
+               "amount decimal(10,2) NOT NULL)");
+    source.run("INSERT INTO " + name + ".orders (account, amount) SELECT seq % 100, seq / 100 FROM " + name + ".seq_1_to_"
+               + std::to_string(rows));
+    return config(dir, name, source.url(), target.dsn(), name + ".orders", "info");
+}
+
 TEST(MysqlCutover, UnderSteadyWritesEndsVerifiedWithAutoIncrementCarriedAndTheSourceWritableAgain) {
     const std::string name = "cut_m2p";
     MysqlDb source(name);
     TestDb target(env("FERRY_TEST_PG_TARGET"), name);
     ScratchDir dir;
-    source.run("CREATE TABLE " + name + ".orders (id bigint AUTO_INCREMENT PRIMARY KEY, account int NOT NULL, "
-               "amount decimal(10,2) NOT NULL)");
-    source.run("INSERT INTO " + name + ".orders (account, amount) SELECT seq % 100, seq / 100 FROM " + name + ".seq_1_to_20000");
-    const std::string cfg = config(dir, name, source.url(), target.dsn(), name + ".orders", "info");
+    const std::string cfg = orders_to_postgres(source, target, dir, name, 20000);
     FerryProcess ferry({"run", "-c", cfg}, dir.path("ferry.log"));
     ASSERT_TRUE(eventually([&] { return ferry.log().find("reading the binlog") != std::string::npos; }, 120s)) << ferry.log();
     // The application: new orders and changed ones, as a user read_only applies to.
@@ -66,7 +73,6 @@ TEST(MysqlCutover, UnderSteadyWritesEndsVerifiedWithAutoIncrementCarriedAndTheSo
         if (!ok) {
             ++refused;
             c.run("ROLLBACK", "app").ignore();
-            std::this_thread::sleep_for(5ms);  // paced while refused, so the loop does not spin
         }
         return ok;
     }, app_server(source, name));
@@ -162,10 +168,7 @@ TEST(MysqlCutover, ReverseCarriesWritesBackToTheFrozenMariaDb) {
     MysqlDb source(name);
     TestDb target(env("FERRY_TEST_PG_TARGET"), name);
     ScratchDir dir;
-    source.run("CREATE TABLE " + name + ".orders (id bigint AUTO_INCREMENT PRIMARY KEY, account int NOT NULL, "
-               "amount decimal(10,2) NOT NULL)");
-    source.run("INSERT INTO " + name + ".orders (account, amount) SELECT seq % 100, seq / 100 FROM " + name + ".seq_1_to_1000");
-    const std::string cfg = config(dir, name, source.url(), target.dsn(), name + ".orders", "info");
+    const std::string cfg = orders_to_postgres(source, target, dir, name, 1000);
     FerryProcess ferry({"run", "-c", cfg}, dir.path("ferry.log"));
     ASSERT_TRUE(eventually([&] { return ferry.log().find("reading the binlog") != std::string::npos; }, 120s)) << ferry.log();
     struct Thaw {  // the shared server is writable again however the test ends

@@ -42,6 +42,9 @@ class Connection {
 public:
     // `purpose` names the connection in errors and in pg_stat_activity.application_name.
     static Result<Connection> connect(const std::string& conninfo, Mode mode, std::string_view purpose);
+    // A Normal session that writes whatever the database's default says (a database kept read-only
+    // for applications: a frozen source during cutover, the old source its reverse writes into).
+    static Result<Connection> connect_writable(const std::string& conninfo, std::string_view purpose);
 
     PGconn* get() const { return conn_.get(); }
     bool is_ok() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }
