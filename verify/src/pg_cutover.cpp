@@ -53,10 +53,12 @@ private:
 };
 
 Status PgFreeze::end_sessions(pq::Connection& conn) {
-    const std::string others = " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                               "AND backend_type = 'client backend' AND coalesce(application_name, '') NOT LIKE 'ferry %'";
-    auto ended = conn.exec("SELECT count(*), coalesce(array_agg(pid), '{}')::text FROM (SELECT pid" + others
-                               + ") s WHERE pg_terminate_backend(pid)",
+    // MATERIALIZED: the sessions are chosen first. In a plain subquery the planner may push
+    // pg_terminate_backend(pid) below the join that gives datname, ending every database's sessions.
+    auto ended = conn.exec("WITH chosen AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                           "AND coalesce(application_name, '') NOT LIKE 'ferry %') "
+                           "SELECT count(*), coalesce(array_agg(pid), '{}')::text FROM chosen WHERE pg_terminate_backend(pid)",
                            "ending the source's sessions");
     if (!ended.ok()) {
         return ended.status();

@@ -41,7 +41,8 @@ public:
                                          "INSERT INTO items (note) VALUES ('item'); COMMIT"),
                       &PQclear};
                   if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
-                      failed_ = true;
+                      error_ = PQerrorMessage(conn.get());
+                      failed_ = true;  // publishes error_
                       return;
                   }
                   ++done_;
@@ -53,8 +54,11 @@ public:
     }
     long done() const { return done_; }
     bool failed() const { return failed_; }
+    // Why it stopped (once failed()).
+    std::string error() const { return failed_ ? error_ : std::string(); }
 
 private:
+    std::string error_;
     std::atomic<bool> stop_{false};
     std::atomic<bool> failed_{false};
     std::atomic<long> done_{0};
@@ -82,7 +86,9 @@ TEST_F(CutoverTest, UnderWritesFreezesCatchesUpCarriesSequencesAndVerifies) {
     create_shop();
     auto ferry = start_streaming();
     ShopWriter writer(src_->dsn());
-    ASSERT_TRUE(eventually([&] { return writer.done() > 100; }, 30s));
+    ASSERT_TRUE(eventually([&] { return writer.done() > 100; }, 30s)) << writer.done() << " written; " << writer.error();
+    // An application of another database on the same server: the freeze leaves it alone.
+    auto neighbour = app_session(server_dsn("FERRY_TEST_PG_SOURCE"));
     auto [code, out] = run_ferry({"cutover", "-c", config_path_, "--freeze-source"}, scratch_.path("cutover.log"), 180s);
     EXPECT_EQ(code, 0) << out << ferry->log();
     for (const char* line : {"frozen       the source is read-only (1 sessions ended)", "caught up    the pipeline applied",
@@ -92,6 +98,8 @@ TEST_F(CutoverTest, UnderWritesFreezesCatchesUpCarriesSequencesAndVerifies) {
         EXPECT_NE(out.find(line), std::string::npos) << line << " in\n" << out;
     }
     EXPECT_TRUE(writer.failed());  // its session was ended by the freeze
+    std::unique_ptr<PGresult, decltype(&PQclear)> alive{PQexec(neighbour.get(), "SELECT 1"), &PQclear};
+    EXPECT_EQ(PQresultStatus(alive.get()), PGRES_TUPLES_OK) << PQerrorMessage(neighbour.get());
     // The target's sequences continue after the source's rows: the application can insert there.
     for (const std::string table : {"orders", "items"}) {
         const std::string source_max = src_->scalar("SELECT max(id) FROM " + table);
@@ -142,7 +150,7 @@ TEST_F(CutoverTest, ReverseRunsBackWithoutLoops) {
     create_shop();
     auto ferry = start_streaming();
     ShopWriter writer(src_->dsn());
-    ASSERT_TRUE(eventually([&] { return writer.done() > 50; }, 30s));
+    ASSERT_TRUE(eventually([&] { return writer.done() > 50; }, 30s)) << writer.done() << " written; " << writer.error();
     auto [code, out] = run_ferry({"cutover", "-c", config_path_, "--freeze-source", "--reverse"}, scratch_.path("cutover.log"), 180s);
     ASSERT_EQ(code, 0) << out << ferry->log();
     for (const char* line : {"reverse      replication back from the target runs (pid ", "still frozen the source stays read-only",
